@@ -1,0 +1,75 @@
+"""Gongjian (共建): the resident units' venues, open to the community."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+
+from . import errors, labels
+from .config import load_config
+from .db import sqlite_engine_options
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale() -> str:
+    from flask import current_app
+    from flask_login import current_user
+
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")
+    if asked in languages:
+        session["lang"] = asked
+        return asked
+    if session.get("lang") in languages:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    load_config(app, config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = sqlite_engine_options()
+    else:
+        options = {"pool_pre_ping": True}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(Path(__file__).parent / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+
+    from . import models  # noqa: F401  (every table registered before migrations compare)
+    from .accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    errors.init_app(app)
+    labels.init_app(app)
+
+    from .accounts.views import bp as accounts_bp
+    from .venues.views import bp as venues_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(venues_bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app

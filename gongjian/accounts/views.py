@@ -1,0 +1,44 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from .forms import LoginForm
+from .services import authenticate
+
+bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside this site; anything with a scheme or host goes home."""
+    if not target:
+        return url_for("venues.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("venues.index")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            flash(_("Wrong e-mail or password."), "danger")
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("venues.index"))

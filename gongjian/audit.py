@@ -1,0 +1,78 @@
+"""The audit log: every state change of a booking, venue, closure, rule or agreement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import UTCDateTime
+from .extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[int]
+    unit_id: Mapped[int | None] = mapped_column(index=True)
+    venue_id: Mapped[int | None] = mapped_column(index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_type}:{self.object_id}>"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes of obj as JSON-ready values."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: Any,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    unit_id: int | None = None,
+    venue_id: int | None = None,
+) -> AuditEvent:
+    """Add one audit event for a change of obj (flushed with the change itself)."""
+    event = AuditEvent(
+        at=now,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=type(obj).__tablename__,
+        object_id=obj.id,
+        unit_id=unit_id,
+        venue_id=venue_id,
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,669 @@
+"""Booking rules (product.md §5) and lifecycle (§6): the one place they live.
+
+Every function takes `now`; none touches the request. They flush, the caller commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import audit
+from ..accounts.models import Membership, Organization, User
+from ..accounts.services import can_manage_unit
+from ..db import lock_row_for_write
+from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
+from ..extensions import db
+from ..venues.intervals import Interval, covers, minutes_since_local_midnight, subtract
+from ..venues.models import LONGEST_BOOKING_MINUTES, Audience, Closure, ClosureReason, Venue
+from ..venues.services import add_closure, closure_intervals, opening_windows
+from .models import ACTIVE_STATUSES, Booking, BookingStatus
+from .notifications import notify_booker, notify_managers
+
+CHECK_IN_OPENS = timedelta(minutes=15)
+NO_SHOW_GRACE = timedelta(minutes=15)
+NO_SHOW_MARK_WINDOW = timedelta(hours=48)
+SUGGESTION_COUNT = 3
+SUGGESTION_HORIZON = timedelta(days=7)
+LONGEST_BOOKING = timedelta(minutes=LONGEST_BOOKING_MINUTES)
+TITLE_MAX = 200
+REASON_MAX = 500
+AUDITED_FIELDS = ("status", "start_at", "end_at", "title", "attendees", "reason", "rating",
+                  "checked_in_at", "late_cancellation")
+
+
+# Parsing at the edges ------------------------------------------------------------------
+
+
+def parse_instant(text: Any) -> datetime:
+    """An RFC 3339 instant with an offset; anything else is `invalid_time`."""
+    if not isinstance(text, str) or "T" not in text.upper():
+        raise DomainError("invalid_time")
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise DomainError("invalid_time") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise DomainError("invalid_time")
+    return value
+
+
+# Checking --------------------------------------------------------------------------------
+
+
+@dataclass
+class Verdict:
+    """The outcome of checking one booking request against every rule."""
+
+    violations: list[Violation] = field(default_factory=list)
+    conflicts: list[Interval] = field(default_factory=list)
+    suggestions: list[Interval] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def fail(self, code: str, **params: Any) -> None:
+        self.violations.append(Violation(code, params))
+
+    def error(self) -> DomainError:
+        details: dict[str, Any] = {}
+        if any(v.code == "conflict" for v in self.violations):
+            details["conflicts"] = [_interval_json(iv) for iv in self.conflicts]
+            details["suggestions"] = [_interval_json(iv) for iv in self.suggestions]
+        first = self.violations[0]
+        return DomainError(first.code, first.params, violations=self.violations, details=details)
+
+
+def _interval_json(interval: Interval) -> dict[str, str]:
+    return {"start": interval[0].isoformat(), "end": interval[1].isoformat()}
+
+
+def _require_times(start: datetime, end: datetime) -> None:
+    for value in (start, end):
+        if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise DomainError("invalid_time")
+    if end <= start:
+        raise DomainError("invalid_time")
+
+
+def _require_venue(venue_id: Any) -> Venue:
+    venue = db.session.get(Venue, venue_id) if isinstance(venue_id, int) else None
+    if venue is None or venue.archived_at is not None:
+        raise DomainError("venue_not_found")
+    return venue
+
+
+def _clean_title(title: Any) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInput({"title": "required"})
+    if len(title.strip()) > TITLE_MAX:
+        raise InvalidInput({"title": "too_long"})
+    return title.strip()
+
+
+def _require_attendees(attendees: Any) -> int:
+    if isinstance(attendees, bool) or not isinstance(attendees, int):
+        raise InvalidInput({"attendees": "not_an_integer"})
+    return attendees
+
+
+def _on_grid(instant: datetime, venue: Venue) -> bool:
+    minutes = minutes_since_local_midnight(instant, venue.zone)
+    return minutes == int(minutes) and int(minutes) % venue.slot_minutes == 0
+
+
+def _active_count(column, value: int, venue_id: int, now: datetime, series_id: int | None) -> int:
+    """Active bookings not yet ended at the venue; a series counts once (its own excluded)."""
+    one_per_series = sa.func.coalesce(-Booking.series_id, Booking.id)
+    query = sa.select(sa.func.count(sa.distinct(one_per_series))).where(
+        column == value,
+        Booking.venue_id == venue_id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.end_at > now,
+    )
+    if series_id is not None:
+        query = query.where(sa.or_(Booking.series_id.is_(None), Booking.series_id != series_id))
+    return db.session.scalar(query) or 0
+
+
+def busy_intervals(
+    venue_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
+) -> list[Interval]:
+    """Intervals of the venue's slot-holding bookings that overlap [start, end)."""
+    query = sa.select(Booking.start_at, Booking.end_at).where(
+        Booking.venue_id == venue_id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < end,
+        # Bookings never last over a day: this bound keeps the index scan short.
+        Booking.start_at > start - LONGEST_BOOKING,
+        Booking.end_at > start,
+    ).order_by(Booking.start_at)
+    if exclude_id is not None:
+        query = query.where(Booking.id != exclude_id)
+    return [(s, e) for s, e in db.session.execute(query)]
+
+
+def evaluate(
+    *,
+    venue: Venue,
+    booker: User,
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    organization_id: int | None,
+    now: datetime,
+    series_id: int | None = None,
+    check_advance: bool = True,
+    suggest: bool = True,
+) -> Verdict:
+    """Check a request against every rule of §5 after `venue_not_found`, in the contract's order.
+
+    Answers every failed rule; the first one names the error.
+    """
+    verdict = Verdict()
+    if booker.is_suspended_at(now):
+        verdict.fail("booker_suspended")
+
+    if organization_id is None:
+        if venue.audience == Audience.ORGANIZATIONS:
+            verdict.fail("audience_not_allowed", audience=venue.audience.value)
+    else:
+        if venue.audience == Audience.RESIDENTS:
+            verdict.fail("audience_not_allowed", audience=venue.audience.value)
+        organization = db.session.get(Organization, organization_id)
+        if (
+            organization is None
+            or not organization.is_approved
+            or db.session.get(Membership, (booker.id, organization_id)) is None
+        ):
+            verdict.fail("not_org_member")
+
+    if not (_on_grid(start, venue) and _on_grid(end, venue)):
+        verdict.fail("misaligned", slot_minutes=venue.slot_minutes)
+
+    minutes = (end - start).total_seconds() / 60
+    if minutes < venue.min_duration_minutes:
+        verdict.fail("too_short", minutes=venue.min_duration_minutes)
+    elif minutes > venue.max_duration_minutes:
+        verdict.fail("too_long", minutes=venue.max_duration_minutes)
+
+    if start < now + timedelta(minutes=venue.min_notice_minutes) or start < now:
+        verdict.fail("too_soon", minutes=venue.min_notice_minutes)
+    if check_advance and start > now + timedelta(days=venue.max_advance_days):
+        verdict.fail("too_far_ahead", days=venue.max_advance_days)
+
+    if not 1 <= attendees <= venue.capacity:
+        verdict.fail("over_capacity", capacity=venue.capacity)
+
+    if not covers(opening_windows(venue, start, end), start, end):
+        verdict.fail("outside_opening_hours")
+    if closure_intervals(venue.id, start, end):
+        verdict.fail("closed")
+
+    if _active_count(Booking.booker_id, booker.id, venue.id, now, series_id) >= (
+        venue.max_active_per_user
+    ):
+        verdict.fail("quota_exceeded", limit=venue.max_active_per_user)
+    elif organization_id is not None and _active_count(
+        Booking.organization_id, organization_id, venue.id, now, series_id
+    ) >= venue.max_active_per_org:
+        verdict.fail("quota_exceeded", limit=venue.max_active_per_org)
+
+    buffer = timedelta(minutes=venue.buffer_minutes)
+    clashes = busy_intervals(venue.id, start - buffer, end + buffer)
+    if clashes:
+        verdict.fail("conflict")
+        verdict.conflicts = clashes
+        if suggest:
+            verdict.suggestions = suggest_free_slots(venue=venue, start=start, end=end, now=now)
+    return verdict
+
+
+def check_booking(
+    *,
+    venue_id: int,
+    booker: User,
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    title: str = "-",
+    organization_id: int | None = None,
+    now: datetime,
+) -> Verdict:
+    """Dry run of create_booking: the same checks, nothing written."""
+    _require_times(start, end)
+    venue = _require_venue(venue_id)
+    _clean_title(title)
+    return evaluate(venue=venue, booker=booker, start=start, end=end,
+                    attendees=_require_attendees(attendees), organization_id=organization_id,
+                    now=now)
+
+
+def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: datetime,
+                       count: int = SUGGESTION_COUNT) -> list[Interval]:
+    """Up to `count` free intervals of the same length, nearest to the requested start first."""
+    length = end - start
+    earliest = max(start - SUGGESTION_HORIZON, now + timedelta(minutes=venue.min_notice_minutes))
+    latest_start = min(start + SUGGESTION_HORIZON,
+                       now + timedelta(days=venue.max_advance_days))
+    if latest_start < earliest:
+        return []
+    free = free_intervals(venue, earliest, latest_start + length)
+    step = timedelta(minutes=venue.slot_minutes)
+    candidates: list[datetime] = []
+    for free_start, free_end in free:
+        offset = minutes_since_local_midnight(free_start, venue.zone) % venue.slot_minutes
+        slot = free_start if offset == 0 else free_start + timedelta(
+            minutes=venue.slot_minutes - offset)
+        slot = slot.replace(second=0, microsecond=0) if offset == int(offset) else slot
+        while slot + length <= free_end and slot <= latest_start:
+            candidates.append(slot)
+            slot += step
+    candidates.sort(key=lambda s: (abs(s - start), s))
+    return [(s, s + length) for s in candidates[:count]]
+
+
+def free_intervals(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
+    """Open time minus closures and slot-holding bookings (widened by the venue's buffer)."""
+    buffer = timedelta(minutes=venue.buffer_minutes)
+    open_now = subtract(
+        [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)],
+        closure_intervals(venue.id, start, end),
+    )
+    busy = [(s - buffer, e + buffer) for s, e in busy_intervals(venue.id, start - buffer,
+                                                                end + buffer)]
+    return subtract(open_now, busy)
+
+
+# Creating ----------------------------------------------------------------------------------
+
+
+def _is_overlap_error(exc: Exception) -> bool:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in ("23P01", "40P01", "40001"):  # exclusion violation, deadlock, serialization
+        return True
+    return "booking_overlap" in str(orig)
+
+
+def insert_booking(booking: Booking) -> Booking:
+    """Flush a new booking; the database backstops (exclusion constraint, trigger) → conflict."""
+    db.session.add(booking)
+    try:
+        db.session.flush()
+    except (IntegrityError, OperationalError) as exc:
+        if _is_overlap_error(exc):
+            raise DomainError("conflict", details={"conflicts": [], "suggestions": []}) from exc
+        if "database is locked" in str(exc):
+            raise DomainError("busy") from exc
+        raise
+    return booking
+
+
+def lock_venue(venue_id: Any) -> Venue:
+    """Serialize writers of one venue's bookings: lock first, then check, then insert."""
+    if not isinstance(venue_id, int) or not lock_row_for_write(
+        db.session, Venue.__table__, venue_id
+    ):
+        raise DomainError("venue_not_found")
+    return _require_venue(venue_id)
+
+
+def create_booking(
+    *,
+    venue_id: int,
+    booker: User,
+    start: datetime,
+    end: datetime,
+    title: str,
+    attendees: int,
+    organization_id: int | None = None,
+    now: datetime,
+) -> Booking:
+    """Book [start, end) at a venue if every rule of §5 holds; pending when approval is needed."""
+    _require_times(start, end)
+    title = _clean_title(title)
+    attendees = _require_attendees(attendees)
+    try:
+        venue = lock_venue(venue_id)
+    except OperationalError as exc:
+        raise DomainError("busy") from exc
+    verdict = evaluate(venue=venue, booker=booker, start=start, end=end, attendees=attendees,
+                       organization_id=organization_id, now=now)
+    if not verdict.ok:
+        raise verdict.error()
+    status = BookingStatus.PENDING if venue.requires_approval else BookingStatus.CONFIRMED
+    booking = insert_booking(Booking(
+        venue=venue, booker=booker, organization_id=organization_id, title=title,
+        attendees=attendees, start_at=start, end_at=end, status=status, created_at=now,
+        updated_at=now,
+    ))
+    audit.record(actor=booker, action="booking.create", obj=booking, now=now,
+                 after=audit.snapshot(booking, AUDITED_FIELDS), unit_id=venue.unit_id,
+                 venue_id=venue.id)
+    notify_managers(booking, "booking_requested" if status == BookingStatus.PENDING
+                    else "booking_created", now=now)
+    return booking
+
+
+# Lifecycle -------------------------------------------------------------------------------
+
+
+def get_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound("booking")
+    return booking
+
+
+def _transition(booking: Booking, status: BookingStatus, *, actor, now: datetime, action: str,
+                **changes: Any) -> Booking:
+    """Move a booking to `status` (with any other changes), audited; racing changes → stale."""
+    before = audit.snapshot(booking, AUDITED_FIELDS)
+    booking.status = status
+    booking.updated_at = now
+    for name, value in changes.items():
+        setattr(booking, name, value)
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise DomainError("stale") from exc
+    audit.record(actor=actor, action=action, obj=booking, now=now, before=before,
+                 after=audit.snapshot(booking, AUDITED_FIELDS),
+                 unit_id=booking.venue.unit_id, venue_id=booking.venue_id)
+    return booking
+
+
+def _invalid(booking: Booking) -> DomainError:
+    return DomainError("invalid_transition", {"status": booking.status.value})
+
+
+def _clean_reason(reason: str | None, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError("reason_required")
+    if len(reason) > REASON_MAX:
+        raise InvalidInput({"reason": "too_long"})
+    return reason
+
+
+def _require_manager(actor, booking: Booking) -> None:
+    if not can_manage_unit(actor, booking.venue.unit_id):
+        raise NotAllowed()
+
+
+def approve_booking(*, booking: Booking, actor, now: datetime) -> Booking:
+    """A manager confirms a pending request before it starts."""
+    _require_manager(actor, booking)
+    if booking.status != BookingStatus.PENDING or booking.start_at <= now:
+        raise _invalid(booking)
+    _transition(booking, BookingStatus.CONFIRMED, actor=actor, now=now, action="booking.approve",
+                decided_at=now, decided_by_id=actor.id)
+    notify_booker(booking, "booking_approved", now=now)
+    return booking
+
+
+def reject_booking(*, booking: Booking, actor, reason: str, now: datetime) -> Booking:
+    """A manager refuses a pending request, always with a reason."""
+    _require_manager(actor, booking)
+    if booking.status != BookingStatus.PENDING:
+        raise _invalid(booking)
+    reason = _clean_reason(reason, required=True)
+    _transition(booking, BookingStatus.REJECTED, actor=actor, now=now, action="booking.reject",
+                decided_at=now, decided_by_id=actor.id, reason=reason)
+    notify_booker(booking, "booking_rejected", now=now)
+    return booking
+
+
+def cancel_booking(*, booking: Booking, actor, now: datetime, reason: str = "") -> Booking:
+    """The booker cancels before the start; a manager, with a reason, before the end."""
+    is_booker = actor is not None and actor.id == booking.booker_id
+    is_manager = can_manage_unit(actor, booking.venue.unit_id)
+    if not (is_booker or is_manager):
+        raise NotAllowed()
+    if booking.status not in ACTIVE_STATUSES:
+        raise _invalid(booking)
+    as_booker = is_booker and (booking.status == BookingStatus.PENDING or now < booking.start_at)
+    if not as_booker:
+        if not is_manager or now >= booking.end_at:
+            raise _invalid(booking)
+        reason = _clean_reason(reason, required=True)
+    else:
+        reason = _clean_reason(reason, required=False)
+    deadline = booking.start_at - timedelta(minutes=booking.venue.cancel_deadline_minutes)
+    _transition(booking, BookingStatus.CANCELLED, actor=actor, now=now, action="booking.cancel",
+                cancelled_at=now, cancelled_by_id=actor.id, reason=reason,
+                late_cancellation=as_booker and booking.status == BookingStatus.CONFIRMED
+                and now > deadline)
+    if as_booker:
+        notify_managers(booking, "booking_cancelled", now=now)
+    else:
+        notify_booker(booking, "booking_cancelled_by_manager", now=now)
+    return booking
+
+
+def can_check_in(actor, booking: Booking) -> bool:
+    if actor is None:
+        return False
+    if actor.id == booking.booker_id or can_manage_unit(actor, booking.venue.unit_id):
+        return True
+    return booking.organization_id is not None and (
+        db.session.get(Membership, (actor.id, booking.organization_id)) is not None
+    )
+
+
+def check_in_booking(*, booking: Booking, actor, now: datetime) -> Booking:
+    """Record arrival: from 15 min before the start until the end (start + 15 min where the
+    venue requires check-in). The booking completes at its end."""
+    if not can_check_in(actor, booking):
+        raise NotAllowed()
+    if booking.status != BookingStatus.CONFIRMED:
+        raise _invalid(booking)
+    if booking.checked_in_at is not None:
+        return booking
+    closes = booking.start_at + NO_SHOW_GRACE if booking.venue.requires_check_in else (
+        booking.end_at)
+    if not booking.start_at - CHECK_IN_OPENS <= now < closes:
+        raise DomainError("check_in_not_open")
+    booking.checked_in_at = now
+    booking.updated_at = now
+    before = {"checked_in_at": None}
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise DomainError("stale") from exc
+    audit.record(actor=actor, action="booking.check_in", obj=booking, now=now, before=before,
+                 after={"checked_in_at": now}, unit_id=booking.venue.unit_id,
+                 venue_id=booking.venue_id)
+    return booking
+
+
+def mark_no_show(*, booking: Booking, actor, now: datetime) -> Booking:
+    """A manager records that nobody came: after the start, within 48 h after the end."""
+    _require_manager(actor, booking)
+    markable = booking.status == BookingStatus.CONFIRMED or (
+        booking.status == BookingStatus.COMPLETED and booking.checked_in_at is None
+    )
+    if not markable or booking.checked_in_at is not None:
+        raise _invalid(booking)
+    if not booking.start_at + NO_SHOW_GRACE <= now <= booking.end_at + NO_SHOW_MARK_WINDOW:
+        raise _invalid(booking)
+    _transition(booking, BookingStatus.NO_SHOW, actor=actor, now=now, action="booking.no_show")
+    notify_booker(booking, "booking_no_show", now=now)
+    return booking
+
+
+def complete_booking(*, booking: Booking, now: datetime, actor=None) -> Booking:
+    """A confirmed booking completes at its end if checked in or check-in is not required."""
+    if booking.status != BookingStatus.CONFIRMED or now < booking.end_at:
+        raise _invalid(booking)
+    if booking.venue.requires_check_in and booking.checked_in_at is None:
+        raise _invalid(booking)
+    _transition(booking, BookingStatus.COMPLETED, actor=actor, now=now,
+                action="booking.complete")
+    notify_booker(booking, "booking_completed", now=now)
+    return booking
+
+
+def expire_booking(*, booking: Booking, now: datetime) -> Booking:
+    """A request nobody decided before its start expires."""
+    if booking.status != BookingStatus.PENDING or now < booking.start_at:
+        raise _invalid(booking)
+    _transition(booking, BookingStatus.EXPIRED, actor=None, now=now, action="booking.expire")
+    notify_booker(booking, "booking_expired", now=now)
+    return booking
+
+
+def release_no_show(*, booking: Booking, now: datetime) -> Booking:
+    """Nobody checked in by start + 15 min where check-in is required: the slot is released."""
+    if (booking.status != BookingStatus.CONFIRMED or not booking.venue.requires_check_in
+            or booking.checked_in_at is not None or now < booking.start_at + NO_SHOW_GRACE):
+        raise _invalid(booking)
+    _transition(booking, BookingStatus.NO_SHOW, actor=None, now=now, action="booking.no_show")
+    notify_booker(booking, "booking_no_show", now=now)
+    return booking
+
+
+def rate_booking(*, booking: Booking, actor, rating: Any, comment: str = "",
+                 now: datetime) -> Booking:
+    """The booker rates a completed booking 1–5, optionally with a comment."""
+    if actor is None or actor.id != booking.booker_id:
+        raise NotAllowed()
+    if booking.status != BookingStatus.COMPLETED:
+        raise _invalid(booking)
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput({"rating": "out_of_range"})
+    if not isinstance(comment, str) or len(comment) > 1000:
+        raise InvalidInput({"comment": "too_long"})
+    before = {"rating": booking.rating, "rating_comment": booking.rating_comment}
+    booking.rating = rating
+    booking.rating_comment = comment.strip()
+    booking.rated_at = now
+    booking.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise DomainError("stale") from exc
+    audit.record(actor=actor, action="booking.rate", obj=booking, now=now, before=before,
+                 after={"rating": rating, "rating_comment": booking.rating_comment},
+                 unit_id=booking.venue.unit_id, venue_id=booking.venue_id)
+    return booking
+
+
+# Closures that hit bookings --------------------------------------------------------------
+
+
+def bookings_hit_by(venue: Venue, start: datetime, end: datetime | None,
+                    now: datetime) -> list[Booking]:
+    """Slot-holding bookings that a closure of [start, end) would cancel (not yet ended)."""
+    query = sa.select(Booking).where(
+        Booking.venue_id == venue.id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.end_at > max(start, now),
+    ).order_by(Booking.start_at)
+    if end is not None:
+        query = query.where(Booking.start_at < end)
+    return list(db.session.scalars(query))
+
+
+def close_venue(*, venue: Venue, start: datetime, end: datetime | None,
+                reason: ClosureReason | str, note: str = "", actor,
+                now: datetime) -> tuple[Closure, list[Booking]]:
+    """Add a closure and cancel, with its reason, every booking it hits; bookers are told."""
+    closure = add_closure(venue=venue, start=start, end=end, reason=reason, note=note,
+                          actor=actor, now=now)
+    cancelled = bookings_hit_by(venue, start, end, now)
+    text = note.strip() or closure.reason.value
+    for booking in cancelled:
+        _transition(booking, BookingStatus.CANCELLED, actor=actor, now=now,
+                    action="booking.cancel", cancelled_at=now,
+                    cancelled_by_id=actor.id if actor else None, reason=text[:REASON_MAX])
+        notify_booker(booking, "booking_cancelled_by_manager", now=now)
+    return closure, cancelled
+
+
+# Scheduled batches (each idempotent) ---------------------------------------------------------
+
+
+def _due(*conditions) -> list[Booking]:
+    return list(db.session.scalars(
+        sa.select(Booking).join(Booking.venue).where(*conditions).order_by(Booking.id)
+    ))
+
+
+def expire_pending(*, now: datetime) -> int:
+    due = _due(Booking.status == BookingStatus.PENDING, Booking.start_at <= now)
+    for booking in due:
+        expire_booking(booking=booking, now=now)
+    return len(due)
+
+
+def complete_past(*, now: datetime) -> int:
+    due = _due(
+        Booking.status == BookingStatus.CONFIRMED,
+        Booking.end_at <= now,
+        sa.or_(Venue.requires_check_in.is_(False), Booking.checked_in_at.is_not(None)),
+    )
+    for booking in due:
+        complete_booking(booking=booking, now=now)
+    return len(due)
+
+
+def mark_no_shows(*, now: datetime) -> int:
+    due = _due(
+        Booking.status == BookingStatus.CONFIRMED,
+        Venue.requires_check_in.is_(True),
+        Booking.checked_in_at.is_(None),
+        Booking.start_at <= now - NO_SHOW_GRACE,
+    )
+    for booking in due:
+        release_no_show(booking=booking, now=now)
+    return len(due)
+
+
+def apply_no_show_rule(*, now: datetime, limit: int = 3, window_days: int = 90,
+                       suspension_days: int = 30) -> list[User]:
+    """`limit` no-shows within `window_days` suspend booking rights for `suspension_days`.
+
+    No-shows before the user's last such suspension are not counted again; a suspension that
+    has run out is lifted.
+    """
+    window_start = now - timedelta(days=window_days)
+    counted_from = sa.func.coalesce(User.no_show_suspended_at, window_start)
+    rows = db.session.execute(
+        sa.select(User.id)
+        .join(Booking, Booking.booker_id == User.id)
+        .where(
+            Booking.status == BookingStatus.NO_SHOW,
+            Booking.start_at >= window_start,
+            Booking.start_at > counted_from,
+            Booking.start_at <= now,
+            sa.or_(User.suspended_until.is_(None), User.suspended_until <= now),
+        )
+        .group_by(User.id)
+        .having(sa.func.count(Booking.id) >= limit)
+    )
+    suspended = []
+    for (user_id,) in rows.all():
+        user = db.session.get(User, user_id)
+        until = now + timedelta(days=suspension_days)
+        audit.record(actor=None, action="user.suspend_no_shows", obj=user, now=now,
+                     before={"suspended_until": user.suspended_until},
+                     after={"suspended_until": until})
+        user.suspended_until = until
+        user.no_show_suspended_at = now
+        suspended.append(user)
+    lifted = db.session.scalars(sa.select(User).where(User.suspended_until <= now))
+    for user in lifted:
+        audit.record(actor=None, action="user.lift_no_show_suspension", obj=user, now=now,
+                     before={"suspended_until": user.suspended_until},
+                     after={"suspended_until": None})
+        user.suspended_until = None
+    db.session.flush()
+    return suspended

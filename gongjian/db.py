@@ -1,0 +1,98 @@
+"""Declarative base, the UTC instant column type and the database-level locking helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """An instant: refuses naive datetimes, stores UTC, always returns aware UTC datetimes."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetimes are refused: pass an aware instant")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            # SQLite keeps text; a fixed UTC format keeps string order equal to time order.
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sqlite_engine_options() -> dict:
+    """Engine options for SQLite.
+
+    The driver's implicit transactions are kept, with ``BEGIN IMMEDIATE`` as the statement it
+    issues before the first write: a write transaction takes the database's write lock before it
+    reads what it will decide on, and waits ``timeout`` seconds for it instead of failing.
+    Reads outside a write transaction run on their own, never holding a stale snapshot that
+    would make a later upgrade to writing fail with "database is locked".
+    """
+    return {
+        "connect_args": {"isolation_level": "IMMEDIATE", "timeout": 30, "check_same_thread": False}
+    }
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def lock_row_for_write(session, table: sa.Table, row_id: int) -> bool:
+    """Take the write lock that serializes writers of one row, before reading what they decide on.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite: a no-op write of the row, which makes
+    the driver open the transaction with ``BEGIN IMMEDIATE`` (the whole database's write lock).
+    Answers whether the row exists.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        result = session.execute(
+            sa.update(table).where(table.c.id == row_id).values(id=table.c.id)
+        )
+        return result.rowcount == 1
+    found = session.execute(
+        sa.select(table.c.id).where(table.c.id == row_id).with_for_update()
+    ).first()
+    return found is not None

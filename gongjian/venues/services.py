@@ -1,0 +1,318 @@
+"""Venues: their settings, weekly opening hours, closures and the open intervals they make."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+
+from .. import audit
+from ..accounts.models import Unit
+from ..accounts.services import can_manage_unit
+from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
+from ..extensions import db
+from .intervals import Interval, local_dates, local_instant, merge, subtract
+from .models import (
+    LONGEST_BOOKING_MINUTES,
+    RULE_DEFAULTS,
+    Audience,
+    Closure,
+    ClosureReason,
+    OpeningHours,
+    Venue,
+    VenueKind,
+)
+
+# The end of an open-ended closure (a suspension).
+FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
+
+VENUE_TEXT_FIELDS = {
+    "name": 200, "sport": 60, "address": 300, "floor": 40, "description": 20000,
+    "booking_notes": 20000,
+}
+VENUE_BOOL_FIELDS = ("step_free", "accessible_toilet", "requires_approval", "requires_check_in")
+VENUE_INT_FIELDS = {
+    "capacity": (1, 100000),
+    "slot_minutes": (5, 1440),
+    "min_duration_minutes": (1, LONGEST_BOOKING_MINUTES),
+    "max_duration_minutes": (1, LONGEST_BOOKING_MINUTES),
+    "min_notice_minutes": (0, 60 * 24 * 365),
+    "max_advance_days": (0, 730),
+    "max_active_per_user": (1, 1000),
+    "max_active_per_org": (1, 10000),
+    "buffer_minutes": (0, 24 * 60),
+    "cancel_deadline_minutes": (0, 60 * 24 * 30),
+    "max_series_days": (1, 730),
+}
+VENUE_FIELDS: tuple[str, ...] = (
+    "name", "kind", "sport", "capacity", "equipment", "address", "floor", "step_free",
+    "accessible_toilet", "description", "booking_notes", "timezone", *RULE_DEFAULTS,
+)
+
+
+def require_manager(actor, unit_id: int) -> None:
+    if not can_manage_unit(actor, unit_id):
+        raise NotAllowed()
+
+
+def get_venue(venue_id: int, *, include_archived: bool = False) -> Venue:
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or (venue.is_archived and not include_archived):
+        raise NotFound("venue")
+    return venue
+
+
+def _clean_venue_fields(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Check the shape and ranges of venue settings; answer the cleaned values."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    unknown = set(values) - set(VENUE_FIELDS)
+    for name in sorted(unknown):
+        errors[name] = "unknown"
+    for name, limit in VENUE_TEXT_FIELDS.items():
+        if name in values:
+            value = values[name]
+            if not isinstance(value, str) or len(value) > limit:
+                errors[name] = "invalid"
+            elif name == "name" and not value.strip():
+                errors[name] = "required"
+            else:
+                clean[name] = value.strip() if name == "name" else value
+    for name in VENUE_BOOL_FIELDS:
+        if name in values:
+            if isinstance(values[name], bool):
+                clean[name] = values[name]
+            else:
+                errors[name] = "invalid"
+    for name, (low, high) in VENUE_INT_FIELDS.items():
+        if name in values:
+            value = values[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors[name] = "out_of_range"
+            else:
+                clean[name] = value
+    for name, enum in (("kind", VenueKind), ("audience", Audience)):
+        if name in values:
+            try:
+                clean[name] = enum(values[name])
+            except ValueError:
+                errors[name] = "invalid"
+    if "timezone" in values:
+        try:
+            ZoneInfo(values["timezone"])
+            clean["timezone"] = values["timezone"]
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            errors["timezone"] = "invalid"
+    if "equipment" in values:
+        tags = values["equipment"]
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            errors["equipment"] = "invalid"
+        else:
+            clean["equipment"] = sorted({t.strip() for t in tags if t.strip()})
+    if creating:
+        for name in ("name", "kind", "capacity"):
+            if name not in values and name not in errors:
+                errors[name] = "required"
+    if errors:
+        raise InvalidInput(errors)
+    return clean
+
+
+def _check_durations(venue: Venue) -> None:
+    if venue.min_duration_minutes > venue.max_duration_minutes:
+        raise InvalidInput({"min_duration_minutes": "greater_than_max"})
+
+
+VENUE_AUDIT_FIELDS = VENUE_FIELDS + ("archived_at",)
+
+
+def create_venue(*, unit: Unit, actor, now: datetime, **values: Any) -> Venue:
+    """Create a venue of a unit the actor manages; omitted rule settings take their defaults."""
+    require_manager(actor, unit.id)
+    clean = _clean_venue_fields(values, creating=True)
+    venue = Venue(unit=unit, created_at=now, **{**RULE_DEFAULTS, **clean})
+    venue.audience = Audience(venue.audience)
+    _check_durations(venue)
+    db.session.add(venue)
+    db.session.flush()
+    audit.record(actor=actor, action="venue.create", obj=venue, now=now,
+                 after=audit.snapshot(venue, VENUE_AUDIT_FIELDS), unit_id=unit.id,
+                 venue_id=venue.id)
+    return venue
+
+
+def update_venue(*, venue: Venue, actor, now: datetime, **values: Any) -> Venue:
+    require_manager(actor, venue.unit_id)
+    clean = _clean_venue_fields(values, creating=False)
+    before = audit.snapshot(venue, VENUE_AUDIT_FIELDS)
+    for name, value in clean.items():
+        setattr(venue, name, value)
+    _check_durations(venue)
+    db.session.flush()
+    audit.record(actor=actor, action="venue.update", obj=venue, now=now, before=before,
+                 after=audit.snapshot(venue, VENUE_AUDIT_FIELDS), unit_id=venue.unit_id,
+                 venue_id=venue.id)
+    return venue
+
+
+def archive_venue(*, venue: Venue, actor, now: datetime) -> Venue:
+    """Archived venues vanish from search and take no bookings; their history stays."""
+    require_manager(actor, venue.unit_id)
+    if venue.archived_at is None:
+        venue.archived_at = now
+        db.session.flush()
+        audit.record(actor=actor, action="venue.archive", obj=venue, now=now,
+                     after={"archived_at": now}, unit_id=venue.unit_id, venue_id=venue.id)
+    return venue
+
+
+# Opening hours ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    weekday: int
+    start_minute: int
+    end_minute: int
+    valid_from: date
+    valid_until: date | None = None
+
+
+def _validities_overlap(a: Window, b: Window) -> bool:
+    a_end = a.valid_until or date.max
+    b_end = b.valid_until or date.max
+    return a.valid_from <= b_end and b.valid_from <= a_end
+
+
+def validate_windows(windows: Sequence[Window]) -> None:
+    """Windows lie within one local day (end ≤ 24:00) and never overlap; touching is fine."""
+    errors: dict[str, str] = {}
+    for i, w in enumerate(windows):
+        if not 0 <= w.weekday <= 6:
+            errors[f"{i}.weekday"] = "out_of_range"
+        if not 0 <= w.start_minute < 1440 or not 0 < w.end_minute <= 1440:
+            errors[f"{i}.start"] = "out_of_range"
+        elif w.end_minute <= w.start_minute:
+            # A window crossing midnight is two windows: …–24:00 and 00:00–… the next day.
+            errors[f"{i}.end"] = "not_after_start"
+        if w.valid_until is not None and w.valid_until < w.valid_from:
+            errors[f"{i}.valid_until"] = "before_valid_from"
+    if errors:
+        raise InvalidInput(errors)
+    ordered = sorted(windows, key=lambda w: (w.weekday, w.start_minute))
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1:]:
+            if b.weekday != a.weekday or b.start_minute >= a.end_minute:
+                continue
+            if _validities_overlap(a, b):
+                raise DomainError("hours_overlap", {"weekday": a.weekday})
+
+
+def set_opening_hours(*, venue: Venue, windows: Sequence[Window], actor, now: datetime) -> None:
+    """Replace the venue's whole weekly timetable."""
+    require_manager(actor, venue.unit_id)
+    validate_windows(windows)
+    before = [_window_dict(w) for w in venue.opening_hours]
+    venue.opening_hours.clear()
+    db.session.flush()
+    for w in sorted(windows, key=lambda w: (w.weekday, w.start_minute, w.valid_from)):
+        venue.opening_hours.append(
+            OpeningHours(weekday=w.weekday, start_minute=w.start_minute,
+                         end_minute=w.end_minute, valid_from=w.valid_from,
+                         valid_until=w.valid_until)
+        )
+    db.session.flush()
+    audit.record(actor=actor, action="venue.opening_hours", obj=venue, now=now,
+                 before={"windows": before},
+                 after={"windows": [_window_dict(w) for w in venue.opening_hours]},
+                 unit_id=venue.unit_id, venue_id=venue.id)
+
+
+def _window_dict(w) -> dict[str, Any]:
+    return {"weekday": w.weekday, "start_minute": w.start_minute, "end_minute": w.end_minute,
+            "valid_from": w.valid_from, "valid_until": w.valid_until}
+
+
+def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
+    """The venue's weekly windows valid on each local date, as merged UTC intervals.
+
+    Covers every window that overlaps [start, end); windows that touch (also across local
+    midnight) join into one interval. Closures are not subtracted here.
+    """
+    zone = venue.zone
+    days = local_dates(start - timedelta(days=1), end, zone)
+    intervals = [
+        (local_instant(day, w.start_minute, zone), local_instant(day, w.end_minute, zone))
+        for day in days
+        for w in venue.opening_hours
+        if w.weekday == day.weekday() and w.is_valid_on(day)
+    ]
+    return [iv for iv in merge(intervals) if iv[0] < end and iv[1] > start]
+
+
+# Closures --------------------------------------------------------------------------------
+
+
+def closure_intervals(venue_id: int, start: datetime, end: datetime) -> list[Interval]:
+    rows = db.session.execute(
+        sa.select(Closure.start_at, Closure.end_at).where(
+            Closure.venue_id == venue_id,
+            Closure.start_at < end,
+            sa.or_(Closure.end_at.is_(None), Closure.end_at > start),
+        )
+    )
+    return merge((s, e if e is not None else FOREVER) for s, e in rows)
+
+
+def open_intervals(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
+    """When the venue is open within [start, end): its windows minus its closures, clipped."""
+    windows = [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)]
+    return subtract(windows, closure_intervals(venue.id, start, end))
+
+
+def add_closure(
+    *, venue: Venue, start: datetime, end: datetime | None, reason: ClosureReason | str,
+    note: str = "", actor, now: datetime,
+) -> Closure:
+    """Record a closure; no end means the venue is suspended until the closure is removed."""
+    require_manager(actor, venue.unit_id)
+    errors: dict[str, str] = {}
+    try:
+        reason = ClosureReason(reason)
+    except ValueError:
+        errors["reason"] = "invalid"
+    if start.tzinfo is None or (end is not None and end.tzinfo is None):
+        errors["start"] = "naive_time"
+    elif end is not None and end <= start:
+        errors["end"] = "not_after_start"
+    if len(note) > 500:
+        errors["note"] = "too_long"
+    if errors:
+        raise InvalidInput(errors)
+    closure = Closure(venue=venue, start_at=start, end_at=end, reason=reason, note=note,
+                      created_by_id=actor.id if actor else None, created_at=now)
+    db.session.add(closure)
+    db.session.flush()
+    audit.record(actor=actor, action="closure.create", obj=closure, now=now,
+                 after={"start_at": start, "end_at": end, "reason": reason, "note": note},
+                 unit_id=venue.unit_id, venue_id=venue.id)
+    return closure
+
+
+def remove_closure(*, closure: Closure, actor, now: datetime) -> None:
+    venue = closure.venue
+    require_manager(actor, venue.unit_id)
+    audit.record(actor=actor, action="closure.delete", obj=closure, now=now,
+                 before={"start_at": closure.start_at, "end_at": closure.end_at,
+                         "reason": closure.reason, "note": closure.note},
+                 unit_id=venue.unit_id, venue_id=venue.id)
+    db.session.delete(closure)
+    db.session.flush()
+
+
+def venues_by_ids(ids: Iterable[int]) -> list[Venue]:
+    return list(db.session.scalars(sa.select(Venue).where(Venue.id.in_(list(ids)))))
