@@ -64,10 +64,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     labels.init_app(app)
 
     from .accounts.views import bp as accounts_bp
+    from .api import bp as api_bp
+    from .feeds.views import bp as feeds_bp
     from .venues.views import bp as venues_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(venues_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(api_bp)
 
     from .cli import init_app as init_cli
 

@@ -1,0 +1,1 @@
+"""Calendar feeds (ICS) of product.md §8."""
