@@ -1,5 +1,6 @@
 """UI labels of the codes in product.md §3/§4, in the reader's language."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 VENUE_KINDS = {
@@ -34,6 +35,7 @@ def label(table: dict, code) -> str:
 
 def init_app(app) -> None:
     app.jinja_env.globals.update(
+        get_locale=get_locale,
         venue_kind_label=lambda code: label(VENUE_KINDS, code),
         unit_type_label=lambda code: label(UNIT_TYPES, code),
         booking_status_label=lambda code: label(BOOKING_STATUSES, code),
