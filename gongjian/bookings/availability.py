@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -28,6 +28,7 @@ class Availability:
 def venue_availability(*, venue: Venue, start: datetime, end: datetime) -> Availability:
     """Open = weekly windows (joined where they touch) minus closures; busy = slot-holding
     bookings; free = open minus busy widened by the venue's buffer. All clipped to the range."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     windows = [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)]
     open_ = subtract(windows, closure_intervals(venue.id, start, end))
     buffer = timedelta(minutes=venue.buffer_minutes)

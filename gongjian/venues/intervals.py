@@ -75,7 +75,10 @@ def format_hhmm(minute: int) -> str:
 def parse_hhmm(text: str, *, allow_24: bool = False) -> int:
     """'HH:MM' → minutes after midnight; '24:00' only where allowed (an end)."""
     hours, sep, minutes = text.partition(":")
-    if not sep or len(hours) != 2 or len(minutes) != 2 or not (hours + minutes).isdigit():
+    digits = hours + minutes
+    if not sep or len(hours) != 2 or len(minutes) != 2 or not (
+        digits.isascii() and digits.isdigit()
+    ):
         raise ValueError(text)
     value = int(hours) * 60 + int(minutes)
     if int(minutes) >= 60 or value > 1440 or (value == 1440 and not allow_24):

@@ -194,9 +194,11 @@ def validate_windows(windows: Sequence[Window]) -> None:
     for i, w in enumerate(windows):
         if not 0 <= w.weekday <= 6:
             errors[f"{i}.weekday"] = "out_of_range"
-        if not 0 <= w.start_minute < 1440 or not 0 < w.end_minute <= 1440:
+        if not 0 <= w.start_minute < 1440:
             errors[f"{i}.start"] = "out_of_range"
-        elif w.end_minute <= w.start_minute:
+        if not 0 < w.end_minute <= 1440:
+            errors[f"{i}.end"] = "out_of_range"
+        elif f"{i}.start" not in errors and w.end_minute <= w.start_minute:
             # A window crossing midnight is two windows: …–24:00 and 00:00–… the next day.
             errors[f"{i}.end"] = "not_after_start"
         if w.valid_until is not None and w.valid_until < w.valid_from:
@@ -251,6 +253,8 @@ def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interv
         for w in venue.opening_hours
         if w.weekday == day.weekday() and w.is_valid_on(day)
     ]
+    # A window inside a skipped DST hour maps to an empty (or reversed) interval: it never opens.
+    intervals = [(s, e) for s, e in intervals if s < e]
     return [iv for iv in merge(intervals) if iv[0] < end and iv[1] > start]
 
 
@@ -270,6 +274,7 @@ def closure_intervals(venue_id: int, start: datetime, end: datetime) -> list[Int
 
 def open_intervals(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
     """When the venue is open within [start, end): its windows minus its closures, clipped."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     windows = [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)]
     return subtract(windows, closure_intervals(venue.id, start, end))
 
@@ -285,9 +290,10 @@ def add_closure(
         reason = ClosureReason(reason)
     except ValueError:
         errors["reason"] = "invalid"
-    if start.tzinfo is None or (end is not None and end.tzinfo is None):
-        errors["start"] = "naive_time"
-    elif end is not None and end <= start:
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.utcoffset() is None:
+            errors[name] = "naive_time"
+    if "start" not in errors and "end" not in errors and end is not None and end <= start:
         errors["end"] = "not_after_start"
     if len(note) > 500:
         errors["note"] = "too_long"
