@@ -22,10 +22,12 @@ jobs_cli = AppGroup("jobs", help="Run scheduled jobs by hand.")
 def _parse_now(value: str | None) -> datetime:
     if not value:
         return utcnow()
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        raise click.BadParameter("--now needs an RFC 3339 time with an offset")
-    return moment.astimezone(UTC)
+    from .bookings.services import parse_instant
+
+    try:
+        return parse_instant(value).astimezone(UTC)
+    except DomainError:
+        raise click.BadParameter("--now needs an RFC 3339 time with an offset") from None
 
 
 def _fail(error: DomainError) -> None:

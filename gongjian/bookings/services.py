@@ -5,9 +5,11 @@ Every function takes `now`; none touches the request. They flush, the caller com
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -39,13 +41,20 @@ AUDITED_FIELDS = ("status", "start_at", "end_at", "title", "attendees", "reason"
 
 # Parsing at the edges ------------------------------------------------------------------
 
+# RFC 3339 date-time (seconds may be left out); `fromisoformat` alone also takes ISO 8601
+# forms RFC 3339 does not (basic format, week dates, "+08" offsets).
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})",
+    re.IGNORECASE | re.ASCII,
+)
+
 
 def parse_instant(text: Any) -> datetime:
     """An RFC 3339 instant with an offset; anything else is `invalid_time`."""
-    if not isinstance(text, str) or "T" not in text.upper():
+    if not isinstance(text, str) or not RFC3339.fullmatch(text.strip()):
         raise DomainError("invalid_time")
     try:
-        value = datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(text.strip().upper())
     except ValueError:
         raise DomainError("invalid_time") from None
     if value.tzinfo is None or value.utcoffset() is None:
@@ -63,6 +72,8 @@ class Verdict:
     violations: list[Violation] = field(default_factory=list)
     conflicts: list[Interval] = field(default_factory=list)
     suggestions: list[Interval] = field(default_factory=list)
+    # The venue's zone: the API shows times with the venue's offset (§9).
+    zone: ZoneInfo | None = None
 
     @property
     def ok(self) -> bool:
@@ -74,14 +85,15 @@ class Verdict:
     def error(self) -> DomainError:
         details: dict[str, Any] = {}
         if any(v.code == "conflict" for v in self.violations):
-            details["conflicts"] = [_interval_json(iv) for iv in self.conflicts]
-            details["suggestions"] = [_interval_json(iv) for iv in self.suggestions]
+            details["conflicts"] = [_interval_json(iv, self.zone) for iv in self.conflicts]
+            details["suggestions"] = [_interval_json(iv, self.zone) for iv in self.suggestions]
         first = self.violations[0]
         return DomainError(first.code, first.params, violations=self.violations, details=details)
 
 
-def _interval_json(interval: Interval) -> dict[str, str]:
-    return {"start": interval[0].isoformat(), "end": interval[1].isoformat()}
+def _interval_json(interval: Interval, zone: ZoneInfo | None) -> dict[str, str]:
+    start, end = (interval[0].astimezone(zone), interval[1].astimezone(zone)) if zone else interval
+    return {"start": start.isoformat(), "end": end.isoformat()}
 
 
 def _require_times(start: datetime, end: datetime) -> None:
@@ -92,8 +104,13 @@ def _require_times(start: datetime, end: datetime) -> None:
         raise DomainError("invalid_time")
 
 
+def _is_id(value: Any) -> bool:
+    # bool is an int to Python: a JSON `true` must not name venue 1.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _require_venue(venue_id: Any) -> Venue:
-    venue = db.session.get(Venue, venue_id) if isinstance(venue_id, int) else None
+    venue = db.session.get(Venue, venue_id) if _is_id(venue_id) else None
     if venue is None or venue.archived_at is not None:
         raise DomainError("venue_not_found")
     return venue
@@ -166,7 +183,7 @@ def evaluate(
 
     Answers every failed rule; the first one names the error.
     """
-    verdict = Verdict()
+    verdict = Verdict(zone=venue.zone)
     if booker.is_suspended_at(now):
         verdict.fail("booker_suspended")
 
@@ -176,7 +193,8 @@ def evaluate(
     else:
         if venue.audience == Audience.RESIDENTS:
             verdict.fail("audience_not_allowed", audience=venue.audience.value)
-        organization = db.session.get(Organization, organization_id)
+        organization = (db.session.get(Organization, organization_id)
+                        if _is_id(organization_id) else None)
         if (
             organization is None
             or not organization.is_approved
@@ -210,7 +228,7 @@ def evaluate(
         venue.max_active_per_user
     ):
         verdict.fail("quota_exceeded", limit=venue.max_active_per_user)
-    elif organization_id is not None and _active_count(
+    elif _is_id(organization_id) and _active_count(
         Booking.organization_id, organization_id, venue.id, now, series_id
     ) >= venue.max_active_per_org:
         verdict.fail("quota_exceeded", limit=venue.max_active_per_org)
@@ -236,13 +254,13 @@ def check_booking(
     organization_id: int | None = None,
     now: datetime,
 ) -> Verdict:
-    """Dry run of create_booking: the same checks, nothing written."""
+    """Dry run of create_booking: the same checks in the same order, nothing written."""
     _require_times(start, end)
-    venue = _require_venue(venue_id)
     _clean_title(title)
-    return evaluate(venue=venue, booker=booker, start=start, end=end,
-                    attendees=_require_attendees(attendees), organization_id=organization_id,
-                    now=now)
+    attendees = _require_attendees(attendees)
+    venue = _require_venue(venue_id)
+    return evaluate(venue=venue, booker=booker, start=start, end=end, attendees=attendees,
+                    organization_id=organization_id, now=now)
 
 
 def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: datetime,
@@ -261,7 +279,6 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
         offset = minutes_since_local_midnight(free_start, venue.zone) % venue.slot_minutes
         slot = free_start if offset == 0 else free_start + timedelta(
             minutes=venue.slot_minutes - offset)
-        slot = slot.replace(second=0, microsecond=0) if offset == int(offset) else slot
         while slot + length <= free_end and slot <= latest_start:
             candidates.append(slot)
             slot += step
@@ -271,6 +288,7 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
 
 def free_intervals(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
     """Open time minus closures and slot-holding bookings (widened by the venue's buffer)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     buffer = timedelta(minutes=venue.buffer_minutes)
     open_now = subtract(
         [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)],
@@ -308,7 +326,7 @@ def insert_booking(booking: Booking) -> Booking:
 
 def lock_venue(venue_id: Any) -> Venue:
     """Serialize writers of one venue's bookings: lock first, then check, then insert."""
-    if not isinstance(venue_id, int) or not lock_row_for_write(
+    if not _is_id(venue_id) or not lock_row_for_write(
         db.session, Venue.__table__, venue_id
     ):
         raise DomainError("venue_not_found")
