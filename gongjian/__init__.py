@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 
-from . import errors, labels
+from . import errors, labels, ratelimit
 from .config import load_config
 from .db import sqlite_engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=str(Path(__file__).parent / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    ratelimit.init_app(app)
 
     from . import models  # noqa: F401  (every table registered before migrations compare)
     from .accounts.models import User
@@ -68,12 +69,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
     from .feeds.views import bp as feeds_bp
+    from .stats.views import bp as stats_bp
     from .venues.views import bp as venues_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(venues_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(stats_bp)
 
     from .cli import init_app as init_cli
 

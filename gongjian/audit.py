@@ -63,18 +63,23 @@ def record(
     after: dict[str, Any] | None = None,
     unit_id: int | None = None,
     venue_id: int | None = None,
-) -> AuditEvent:
-    """Add one audit event for a change of obj (flushed with the change itself)."""
-    event = AuditEvent(
-        at=now,
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        object_type=type(obj).__tablename__,
-        object_id=obj.id,
-        unit_id=unit_id,
-        venue_id=venue_id,
-        before=_plain(before) if before is not None else None,
-        after=_plain(after) if after is not None else None,
+) -> None:
+    """Write one audit event for a change of obj, in the change's own transaction.
+
+    A plain insert on the session's connection: the event is never read back in the same
+    unit of work, so it skips the ORM's bookkeeping (it sits on every write's hot path).
+    """
+    db.session.connection().execute(
+        AuditEvent.__table__.insert(),
+        {
+            "at": now,
+            "actor_id": actor.id if actor is not None else None,
+            "action": action,
+            "object_type": type(obj).__tablename__,
+            "object_id": obj.id,
+            "unit_id": unit_id,
+            "venue_id": venue_id,
+            "before": _plain(before) if before is not None else None,
+            "after": _plain(after) if after is not None else None,
+        },
     )
-    db.session.add(event)
-    return event

@@ -93,7 +93,8 @@ def backup_command(path: Path) -> None:
     click.echo(f"backed up {source_path} to {path}")
 
 
-JOBS = ("expire-pending", "complete-past", "mark-no-shows", "apply-no-show-rule")
+JOBS = ("expire-pending", "complete-past", "mark-no-shows", "apply-no-show-rule",
+        "send-reminders", "send-digest", "send-emails")
 
 
 @jobs_cli.command("run")
@@ -101,22 +102,40 @@ JOBS = ("expire-pending", "complete-past", "mark-no-shows", "apply-no-show-rule"
 @click.option("--now", "now_text", help="Run as if the clock read this RFC 3339 time.")
 def run_job_command(name: str, now_text: str | None) -> None:
     """Run one scheduled job once."""
-    from .bookings import services
+    from .jobs import run_job
 
-    now = _parse_now(now_text)
-    config = current_app.config
-    if name == "expire-pending":
-        result = services.expire_pending(now=now)
-    elif name == "complete-past":
-        result = services.complete_past(now=now)
-    elif name == "mark-no-shows":
-        result = services.mark_no_shows(now=now)
-    else:
-        result = len(services.apply_no_show_rule(
-            now=now, limit=config["NO_SHOW_LIMIT"], window_days=config["NO_SHOW_WINDOW_DAYS"],
-            suspension_days=config["NO_SHOW_SUSPENSION_DAYS"]))
-    db.session.commit()
+    result = run_job(name, now=_parse_now(now_text))
     click.echo(f"{name}: {result}")
+
+
+@click.command("scheduler", help="Run the scheduled jobs in the foreground (one per database).")
+def scheduler_command() -> None:
+    import logging
+    import signal
+
+    from .jobs import build_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+    def stop(signum, frame):
+        raise SystemExit(0)
+
+    # A supervisor stops us with SIGTERM: leave through `finally`, releasing the lock.
+    signal.signal(signal.SIGTERM, stop)
+    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
+    runner = scheduler.runner
+    if runner.heartbeat():
+        click.echo(f"scheduler {runner.lease.holder} holds the lock; running the jobs")
+    else:
+        click.echo("another scheduler holds the lock; standing by until it is free")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        with current_app.app_context():
+            runner.lease.release()
 
 
 def prepare_embedded(app: Flask) -> None:
@@ -141,3 +160,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(scheduler_command)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
@@ -172,6 +173,9 @@ def init_app(app: Flask) -> None:
             response = jsonify({"error": {"code": code, "message": text, "details": {}}})
             response.status_code = error.code or 500
             return response
+        if request_ctx.url_adapter is None:
+            # No URL adapter (e.g. an untrusted Host): the page's links cannot be built.
+            return gettext(error.name), error.code, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template(
             "errors/error.html", status=error.code, message=gettext(error.name)
         ), error.code

@@ -1,5 +1,11 @@
-"""JSON API v1 (product.md §9): a thin layer over the domain services."""
+"""JSON API v1 (product.md §9): a thin layer over the domain services.
 
-from flask import Blueprint
+`registry` holds the blueprint and the `operation` declarations; each module below declares
+its endpoints on import; `openapi` turns the declarations into the OpenAPI document.
+"""
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from . import agreements, bookings, me, openapi, places, venues  # noqa: F401  (declare routes)
+from .auth import current_api_user
+from .registry import bp
+
+__all__ = ["bp", "current_api_user"]

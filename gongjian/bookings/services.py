@@ -5,6 +5,7 @@ Every function takes `now`; none touches the request. They flush, the caller com
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -135,35 +136,53 @@ def _on_grid(instant: datetime, venue: Venue) -> bool:
     return minutes == int(minutes) and int(minutes) % venue.slot_minutes == 0
 
 
-def _active_count(column, value: int, venue_id: int, now: datetime, series_id: int | None) -> int:
-    """Active bookings not yet ended at the venue; a series counts once (its own excluded)."""
+@functools.cache
+def _active_count_query(owner: str, own_series: bool) -> sa.Select:
+    """Built once: count the owner's slot-holding, unfinished bookings at a venue."""
     one_per_series = sa.func.coalesce(-Booking.series_id, Booking.id)
     query = sa.select(sa.func.count(sa.distinct(one_per_series))).where(
-        column == value,
-        Booking.venue_id == venue_id,
+        getattr(Booking, owner) == sa.bindparam("owner"),
+        Booking.venue_id == sa.bindparam("venue_id"),
         Booking.status.in_(ACTIVE_STATUSES),
-        Booking.end_at > now,
+        Booking.end_at > sa.bindparam("now"),
     )
-    if series_id is not None:
-        query = query.where(sa.or_(Booking.series_id.is_(None), Booking.series_id != series_id))
-    return db.session.scalar(query) or 0
+    if own_series:
+        query = query.where(sa.or_(Booking.series_id.is_(None),
+                                   Booking.series_id != sa.bindparam("series_id")))
+    return query
+
+
+def _active_count(owner: str, value: int, venue_id: int, now: datetime,
+                  series_id: int | None) -> int:
+    """Active bookings not yet ended at the venue; a series counts once (its own excluded)."""
+    query = _active_count_query(owner, series_id is not None)
+    params = {"owner": value, "venue_id": venue_id, "now": now, "series_id": series_id}
+    return db.session.scalar(query, params) or 0
+
+
+@functools.cache
+def _busy_query(excluding: bool) -> sa.Select:
+    query = sa.select(Booking.start_at, Booking.end_at).where(
+        Booking.venue_id == sa.bindparam("venue_id"),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at < sa.bindparam("end"),
+        # Bookings never last over a day: this bound keeps the index scan short.
+        Booking.start_at > sa.bindparam("earliest_start"),
+        Booking.end_at > sa.bindparam("start"),
+    ).order_by(Booking.start_at)
+    if excluding:
+        query = query.where(Booking.id != sa.bindparam("exclude_id"))
+    return query
 
 
 def busy_intervals(
     venue_id: int, start: datetime, end: datetime, *, exclude_id: int | None = None
 ) -> list[Interval]:
     """Intervals of the venue's slot-holding bookings that overlap [start, end)."""
-    query = sa.select(Booking.start_at, Booking.end_at).where(
-        Booking.venue_id == venue_id,
-        Booking.status.in_(ACTIVE_STATUSES),
-        Booking.start_at < end,
-        # Bookings never last over a day: this bound keeps the index scan short.
-        Booking.start_at > start - LONGEST_BOOKING,
-        Booking.end_at > start,
-    ).order_by(Booking.start_at)
-    if exclude_id is not None:
-        query = query.where(Booking.id != exclude_id)
-    return [(s, e) for s, e in db.session.execute(query)]
+    params = {"venue_id": venue_id, "start": start, "end": end,
+              "earliest_start": start - LONGEST_BOOKING, "exclude_id": exclude_id}
+    rows = db.session.execute(_busy_query(exclude_id is not None), params)
+    return [(s, e) for s, e in rows]
 
 
 def evaluate(
@@ -224,12 +243,12 @@ def evaluate(
     if closure_intervals(venue.id, start, end):
         verdict.fail("closed")
 
-    if _active_count(Booking.booker_id, booker.id, venue.id, now, series_id) >= (
+    if _active_count("booker_id", booker.id, venue.id, now, series_id) >= (
         venue.max_active_per_user
     ):
         verdict.fail("quota_exceeded", limit=venue.max_active_per_user)
     elif _is_id(organization_id) and _active_count(
-        Booking.organization_id, organization_id, venue.id, now, series_id
+        "organization_id", organization_id, venue.id, now, series_id
     ) >= venue.max_active_per_org:
         verdict.fail("quota_exceeded", limit=venue.max_active_per_org)
 
@@ -324,13 +343,26 @@ def insert_booking(booking: Booking) -> Booking:
     return booking
 
 
+_VENUE_FOR_UPDATE = sa.select(Venue).where(Venue.id == sa.bindparam("venue_id")).with_for_update()
+
+
 def lock_venue(venue_id: Any) -> Venue:
-    """Serialize writers of one venue's bookings: lock first, then check, then insert."""
-    if not _is_id(venue_id) or not lock_row_for_write(
-        db.session, Venue.__table__, venue_id
-    ):
+    """Serialize writers of one venue's bookings: lock first, then check, then insert.
+
+    PostgreSQL: the venue row is read `FOR UPDATE` (one round trip). SQLite: a no-op write
+    opens the transaction with `BEGIN IMMEDIATE`, the database's write lock.
+    """
+    if not _is_id(venue_id):
         raise DomainError("venue_not_found")
-    return _require_venue(venue_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        venue = db.session.scalars(_VENUE_FOR_UPDATE, {"venue_id": venue_id}).first()
+    elif lock_row_for_write(db.session, Venue.__table__, venue_id):
+        venue = db.session.get(Venue, venue_id)
+    else:
+        venue = None
+    if venue is None or venue.archived_at is not None:
+        raise DomainError("venue_not_found")
+    return venue
 
 
 def create_booking(

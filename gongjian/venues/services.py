@@ -261,14 +261,15 @@ def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interv
 # Closures --------------------------------------------------------------------------------
 
 
+_CLOSURES_QUERY = sa.select(Closure.start_at, Closure.end_at).where(
+    Closure.venue_id == sa.bindparam("venue_id"),
+    Closure.start_at < sa.bindparam("end"),
+    sa.or_(Closure.end_at.is_(None), Closure.end_at > sa.bindparam("start")),
+)
+
+
 def closure_intervals(venue_id: int, start: datetime, end: datetime) -> list[Interval]:
-    rows = db.session.execute(
-        sa.select(Closure.start_at, Closure.end_at).where(
-            Closure.venue_id == venue_id,
-            Closure.start_at < end,
-            sa.or_(Closure.end_at.is_(None), Closure.end_at > start),
-        )
-    )
+    rows = db.session.execute(_CLOSURES_QUERY, {"venue_id": venue_id, "start": start, "end": end})
     return merge((s, e if e is not None else FOREVER) for s, e in rows)
 
 
