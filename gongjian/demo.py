@@ -10,6 +10,7 @@ A seeded random generator keeps the district the same from run to run for a give
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -42,6 +43,7 @@ from .accounts.services import (
     create_user,
 )
 from .bookings.models import Booking, BookingStatus
+from .bookings.series import create_series
 from .bookings.services import (
     approve_booking,
     cancel_booking,
@@ -960,6 +962,13 @@ class _District:
             venue = next(v for v in self.venues if v.name == name)
             self._book(venue, _local(day, _minutes(start)), _local(day, _minutes(end)),
                        self.now, who)
+        # The choir rehearses every week: a recurring series (its free dates are booked).
+        choir_room = next(v for v in self.venues if v.name == "声乐排练室")
+        with contextlib.suppress(DomainError):
+            create_series(venue_id=choir_room.id, booker=orgadmin, title="老年合唱团每周排练",
+                          attendees=min(30, choir_room.capacity), organization_id=chorus.id,
+                          start_date=later, count=8, weekdays=[later.weekday()],
+                          start_time="18:30", end_time="20:30", now=self.now)
 
     def read_old_notifications(self) -> None:
         """Notices older than two days have long been read."""

@@ -60,6 +60,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "hours_overlap": (422, lazy_gettext(
         "Opening-hour windows of one venue must not overlap (weekday {weekday}).")),
     "busy": (503, lazy_gettext("The system is busy; please try again in a moment.")),
+    "method_not_allowed": (405, lazy_gettext("This method is not allowed here.")),
     "rate_limited": (429, lazy_gettext("Too many requests; please slow down.")),
 }
 
@@ -166,12 +167,16 @@ def init_app(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if wants_json():
             code = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                    429: "rate_limited"}.get(error.code or 500, "error")
+                    405: "method_not_allowed", 429: "rate_limited"}.get(error.code or 500, "error")
             message = CODES[code][1] if code in CODES else error.name
             text = str(message).format(problem=error.description) if code == "malformed" else (
                 str(message))
             response = jsonify({"error": {"code": code, "message": text, "details": {}}})
             response.status_code = error.code or 500
+            # Keep what the exception says about itself (Allow on 405, Retry-After on 429).
+            for name, value in error.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
             return response
         if request_ctx.url_adapter is None:
             # No URL adapter (e.g. an untrusted Host): the page's links cannot be built.

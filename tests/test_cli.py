@@ -86,8 +86,8 @@ def test_seed_demo_builds_a_realistic_district_once(app):
 
 
 def test_backup_copies_a_consistent_sqlite_database(sqlite_only_app, tmp_path):
-    from .factories import Factory
     from .conftest import NOW
+    from .factories import Factory
 
     make = Factory(now=NOW)
     make.venue()

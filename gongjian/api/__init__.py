@@ -4,7 +4,7 @@
 its endpoints on import; `openapi` turns the declarations into the OpenAPI document.
 """
 
-from . import agreements, bookings, me, openapi, places, venues  # noqa: F401  (declare routes)
+from . import agreements, bookings, me, openapi, openness, places, series, venues  # noqa: F401
 from .auth import current_api_user
 from .registry import bp
 

@@ -21,6 +21,7 @@ TAGS = [
     ("venues", "Venues, opening hours, closures, availability"),
     ("bookings", "Booking rules and lifecycle"),
     ("agreements", "Co-construction agreements"),
+    ("openness", "Openness figures (product.md §7)"),
     ("meta", "This document"),
 ]
 INTRO = """\
@@ -127,6 +128,14 @@ def _operation_object(op: Operation) -> dict[str, Any]:
     return data
 
 
+def _tags() -> list[dict[str, str]]:
+    """The known tags in their order, then any other an operation declares."""
+    described = dict(TAGS)
+    names = list(described)
+    names += sorted({op.tag for op in OPERATIONS} - set(names))
+    return [{"name": name, "description": described.get(name, name)} for name in names]
+
+
 def build_document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
@@ -135,7 +144,7 @@ def build_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": INTRO},
         "servers": [{"url": bp.url_prefix + V1}],
-        "tags": [{"name": name, "description": text} for name, text in TAGS],
+        "tags": _tags(),
         "paths": paths,
         "components": {
             "schemas": COMPONENTS,
@@ -196,7 +205,8 @@ def docs_page():
     """A readable rendering of the document, made on the server (no scripts, no CDN)."""
     doc = document()
     sections = []
-    for name, text in TAGS:
+    for tag in doc["tags"]:
+        name, text = tag["name"], tag["description"]
         ops = []
         for path, methods in doc["paths"].items():
             for method, item in methods.items():

@@ -35,6 +35,8 @@ SUGGESTION_COUNT = 3
 SUGGESTION_HORIZON = timedelta(days=7)
 LONGEST_BOOKING = timedelta(minutes=LONGEST_BOOKING_MINUTES)
 TITLE_MAX = 200
+# Instants outside these years are typos; refusing them keeps date arithmetic in range.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 REASON_MAX = 500
 AUDITED_FIELDS = ("status", "start_at", "end_at", "title", "attendees", "reason", "rating",
                   "checked_in_at", "late_cancellation")
@@ -101,7 +103,7 @@ def _require_times(start: datetime, end: datetime) -> None:
     for value in (start, end):
         if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
             raise DomainError("invalid_time")
-    if end <= start:
+    if end <= start or not (start.year >= EARLIEST_YEAR and end.year <= LATEST_YEAR):
         raise DomainError("invalid_time")
 
 

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 
 from gongjian.accounts.models import Community, Street, Unit, User
 from gongjian.accounts.tokens import issue_token_for
-from gongjian.bookings.models import Booking, BookingStatus
+from gongjian.bookings.models import Booking, BookingStatus, Series
 from gongjian.demo import seed_demo
 from gongjian.extensions import db
 from gongjian.venues.models import Closure, Venue
@@ -65,6 +65,7 @@ def existing_ids() -> dict[str, list[int]]:
         "booking_id": [booking(BookingStatus.PENDING), booking(BookingStatus.CONFIRMED),
                        booking(BookingStatus.COMPLETED)],
         "closure_id": [_first(sa.select(Closure.id).order_by(Closure.id))],
+        "series_id": [_first(sa.select(Series.id).order_by(Series.id))],
         "user_id": [_first(sa.select(User.id).where(User.is_admin.is_(False))
                            .order_by(User.id))],
     }
