@@ -4,7 +4,17 @@
 its endpoints on import; `openapi` turns the declarations into the OpenAPI document.
 """
 
-from . import agreements, bookings, me, openapi, openness, places, series, venues  # noqa: F401
+from . import (  # noqa: F401  (each module declares its routes)
+    agreements,
+    bookings,
+    feed_tokens,
+    me,
+    openapi,
+    openness,
+    places,
+    series,
+    venues,
+)
 from .auth import current_api_user
 from .registry import bp
 

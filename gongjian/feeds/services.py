@@ -488,3 +488,20 @@ def booking_revision(booking: Booking, info: CalendarInfo) -> Revision:
 
 def render_booking(booking: Booking, info: CalendarInfo) -> bytes:
     return build_calendar([booking], info)
+
+
+def renew_personal_feed(*, user: User, now: datetime) -> str:
+    """The user's personal feed gets a new URL; the old one answers 404. Answers the new URL."""
+    regenerate_user_feed_token(user, now=now)
+    return personal_feed_url(user)
+
+
+def renew_unit_feed(*, unit: Unit, actor, now: datetime) -> str:
+    """A manager of the unit (or a district admin) gives its feed a new URL; answers it."""
+    from ..accounts.services import can_manage_unit
+    from ..errors import NotAllowed
+
+    if not can_manage_unit(actor, unit.id):
+        raise NotAllowed()
+    regenerate_unit_feed_token(unit, now=now)
+    return unit_feed_url(unit)
