@@ -68,12 +68,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
+    from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
     from .stats.views import bp as stats_bp
     from .venues.views import bp as venues_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(venues_bp)
+    app.register_blueprint(bookings_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(stats_bp)
