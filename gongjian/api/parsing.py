@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -54,7 +55,7 @@ def _clean_text(value: str) -> str:
     return value
 
 
-class Field:
+class Field(ABC):
     """A JSON value of one shape. `from_text` reads the same shape from a query string."""
 
     description = ""
@@ -63,14 +64,16 @@ class Field:
         self.description = description
         self.example = example
 
-    def parse(self, value: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, value: Any) -> Any:
+        """The value, checked and converted; raises Invalid."""
 
     def from_text(self, text: str) -> Any:
         return self.parse(text)
 
-    def json_schema(self) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the values this field accepts."""
 
     def schema(self) -> dict[str, Any]:
         schema = self.json_schema()
