@@ -1,7 +1,7 @@
 """Streets, communities and units as district admins keep them, and who manages each unit.
 
-The plain constructors live in accounts.services; these add who may do it and the
-uniqueness and length rules, so every caller (API, pages, CLI) gets the same answers.
+The constructors and their rules (names required, unique, not too long) live in
+accounts.services; these add who may do it, and the audit trail.
 """
 
 from __future__ import annotations
@@ -15,11 +15,18 @@ from .. import audit
 from ..errors import InvalidInput, NotAllowed
 from ..extensions import db
 from .models import Community, Street, Unit, UnitType, User, unit_managers
-from .services import assign_manager, can_manage_unit, create_community, create_street, create_unit
+from .services import (
+    NAME_MAX,
+    UNIT_TEXT_MAX,
+    assign_manager,
+    can_manage_unit,
+    check_unit_text,
+    clean_name,
+    create_community,
+    create_street,
+    create_unit,
+)
 
-NAME_MAX = {"street": 100, "community": 100, "unit": 200}
-UNIT_TEXT_MAX = {"name": 200, "address": 300, "contact_name": 100, "contact_phone": 40,
-                 "description": 20000}
 # What a unit's own managers may change; everything else is the district admin's.
 UNIT_MANAGER_FIELDS = frozenset({"address", "contact_name", "contact_phone", "description"})
 UNIT_FIELDS = frozenset({*UNIT_TEXT_MAX, "type", "community", "active"})
@@ -32,45 +39,20 @@ def require_admin(actor) -> None:
         raise NotAllowed()
 
 
-def _clean_name(name: str, limit: int) -> str:
-    name = name.strip()
-    if not name:
-        raise InvalidInput({"name": "required"})
-    if len(name) > limit:
-        raise InvalidInput({"name": "too_long"})
-    return name
-
-
 def add_street(*, name: str, actor, now: datetime) -> Street:
-    """District admins add streets; street names are unique."""
+    """District admins add streets."""
     require_admin(actor)
-    name = _clean_name(name, NAME_MAX["street"])
-    if db.session.scalar(sa.select(Street.id).where(Street.name == name)) is not None:
-        raise InvalidInput({"name": "taken"})
     street = create_street(name=name)
     street.created_at = now
     return street
 
 
 def add_community(*, name: str, street: Street, actor, now: datetime) -> Community:
-    """District admins add communities; names are unique within their street."""
+    """District admins add communities."""
     require_admin(actor)
-    name = _clean_name(name, NAME_MAX["community"])
-    taken = db.session.scalar(
-        sa.select(Community.id).where(Community.street_id == street.id, Community.name == name)
-    )
-    if taken is not None:
-        raise InvalidInput({"name": "taken"})
     community = create_community(name=name, street=street)
     community.created_at = now
     return community
-
-
-def _check_unit_text(values: dict[str, Any]) -> None:
-    errors = {name: "too_long" for name, limit in UNIT_TEXT_MAX.items()
-              if isinstance(values.get(name), str) and len(values[name]) > limit}
-    if errors:
-        raise InvalidInput(errors)
 
 
 def add_unit(*, actor, now: datetime, name: str, type: UnitType | str, community: Community,
@@ -78,8 +60,6 @@ def add_unit(*, actor, now: datetime, name: str, type: UnitType | str, community
              description: str = "") -> Unit:
     """District admins add resident units."""
     require_admin(actor)
-    _check_unit_text({"name": name, "address": address, "contact_name": contact_name,
-                      "contact_phone": contact_phone, "description": description})
     unit = create_unit(name=name, type=type, community=community, address=address,
                        contact_name=contact_name, contact_phone=contact_phone,
                        description=description)
@@ -97,10 +77,10 @@ def update_unit(*, unit: Unit, actor, now: datetime, **values: Any) -> Unit:
     is_admin = actor is not None and actor.is_admin
     if not is_admin and (not can_manage_unit(actor, unit.id) or set(values) - UNIT_MANAGER_FIELDS):
         raise NotAllowed()
-    _check_unit_text(values)
+    check_unit_text(values)
     before = audit.snapshot(unit, UNIT_AUDIT_FIELDS)
     if "name" in values:
-        values["name"] = _clean_name(values["name"], NAME_MAX["unit"])
+        values["name"] = clean_name(values["name"], NAME_MAX["unit"])
     if "type" in values:
         try:
             values["type"] = UnitType(values["type"])

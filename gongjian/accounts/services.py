@@ -110,19 +110,48 @@ def is_member(user, organization_id: int) -> bool:
     )
 
 
-def create_street(*, name: str) -> Street:
-    if not name.strip():
+NAME_MAX = {"street": 100, "community": 100, "unit": 200}
+UNIT_TEXT_MAX = {"name": 200, "address": 300, "contact_name": 100, "contact_phone": 40,
+                 "description": 20000}
+
+
+def clean_name(name: str, limit: int) -> str:
+    """A required name, stripped, at most `limit` characters."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
         raise InvalidInput({"name": "required"})
-    street = Street(name=name.strip())
+    if len(name) > limit:
+        raise InvalidInput({"name": "too_long"})
+    return name
+
+
+def check_unit_text(values: dict) -> None:
+    errors = {name: "too_long" for name, limit in UNIT_TEXT_MAX.items()
+              if isinstance(values.get(name), str) and len(values[name]) > limit}
+    if errors:
+        raise InvalidInput(errors)
+
+
+def create_street(*, name: str) -> Street:
+    """Street names are unique."""
+    name = clean_name(name, NAME_MAX["street"])
+    if db.session.scalar(sa.select(Street.id).where(Street.name == name)) is not None:
+        raise InvalidInput({"name": "taken"})
+    street = Street(name=name)
     db.session.add(street)
     db.session.flush()
     return street
 
 
 def create_community(*, name: str, street: Street) -> Community:
-    if not name.strip():
-        raise InvalidInput({"name": "required"})
-    community = Community(name=name.strip(), street=street)
+    """Community names are unique within their street."""
+    name = clean_name(name, NAME_MAX["community"])
+    taken = db.session.scalar(
+        sa.select(Community.id).where(Community.street_id == street.id, Community.name == name)
+    )
+    if taken is not None:
+        raise InvalidInput({"name": "taken"})
+    community = Community(name=name, street=street)
     db.session.add(community)
     db.session.flush()
     return community
@@ -138,14 +167,15 @@ def create_unit(
     contact_phone: str = "",
     description: str = "",
 ) -> Unit:
-    if not name.strip():
-        raise InvalidInput({"name": "required"})
+    check_unit_text({"address": address, "contact_name": contact_name,
+                     "contact_phone": contact_phone, "description": description})
+    name = clean_name(name, NAME_MAX["unit"])
     try:
         unit_type = UnitType(type)
     except ValueError:
         raise InvalidInput({"type": "invalid"}) from None
     unit = Unit(
-        name=name.strip(),
+        name=name,
         type=unit_type,
         community=community,
         address=address,

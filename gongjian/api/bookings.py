@@ -55,22 +55,6 @@ def _instant(value: Any) -> datetime:
     return moment
 
 
-def _in_venue_offset(error: DomainError, venue_id: int) -> DomainError:
-    """The services give clashes and suggestions in UTC; the API speaks the venue's offset."""
-    venue = db.session.get(Venue, venue_id)
-    if venue is None:
-        return error
-    for key in ("conflicts", "suggestions"):
-        if key in error.details:
-            error.details[key] = [_relocal(iv, venue) for iv in error.details[key]]
-    return error
-
-
-def _relocal(value: dict[str, str], venue: Venue) -> dict[str, str | None]:
-    return {name: instant(datetime.fromisoformat(value[name]), venue.zone)
-            for name in ("start", "end")}
-
-
 def _visible_booking(booking_id: int) -> Booking:
     booking = get_or_404(Booking, booking_id, "booking")
     if not can_view_booking(caller(), booking):
@@ -107,13 +91,11 @@ def check_booking(body: dict[str, Any]):
                             "approval", ref("Booking"))},
            errors=(*BOOKING_ERRORS, 503), description=RULES_NOTE)
 def create_booking(body: dict[str, Any]):
-    try:
-        booking = bookings.create_booking(
-            venue_id=body["venue_id"], booker=caller(), start=_instant(body["start"]),
-            end=_instant(body["end"]), title=body["title"], attendees=body["attendees"],
-            organization_id=body.get("organization_id"), now=now())
-    except DomainError as error:
-        raise _in_venue_offset(error, body["venue_id"]) from None
+    # Refusals carry their clashes and suggestions in the venue's offset already.
+    booking = bookings.create_booking(
+        venue_id=body["venue_id"], booker=caller(), start=_instant(body["start"]),
+        end=_instant(body["end"]), title=body["title"], attendees=body["attendees"],
+        organization_id=body.get("organization_id"), now=now())
     data = booking_json(booking)
     db.session.commit()
     return data, 201

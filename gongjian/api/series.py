@@ -8,11 +8,10 @@ from ..bookings import series as recurring
 from ..bookings.models import Series
 from ..bookings.services import TITLE_MAX
 from ..bookings.visibility import can_view_booking
-from ..errors import DomainError, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..venues.models import Venue
 from .auth import caller
-from .bookings import _in_venue_offset
 from .parsing import (
     Boolean,
     ClockTime,
@@ -154,12 +153,9 @@ def check_series(body: dict[str, Any]):
            "the whole series (409 or 422, `details.occurrence` names it) and nothing is "
            "written; so does a series none of whose occurrences is free.")
 def create_series(body: dict[str, Any]):
-    try:
-        result = recurring.create_series(
-            booker=caller(), now=now(), all_or_nothing=body.get("all_or_nothing", False),
-            **_recurrence(body))
-    except DomainError as error:
-        raise _in_venue_offset(error, body["venue_id"]) from None
+    result = recurring.create_series(
+        booker=caller(), now=now(), all_or_nothing=body.get("all_or_nothing", False),
+        **_recurrence(body))
     zone = result.series.venue.zone
     data = {
         "id": result.series.id,
