@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 
-from . import errors, labels, ratelimit
+from . import errors, labels, ratelimit, templating
 from .config import load_config
 from .db import sqlite_engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -65,9 +65,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     labels.init_app(app)
+    templating.init_app(app)
 
     from .accounts.views import bp as accounts_bp
     from .api import bp as api_bp
+    from .bookings.mine import bp as my_bp
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
     from .stats.views import bp as stats_bp
@@ -76,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(venues_bp)
     app.register_blueprint(bookings_bp)
+    app.register_blueprint(my_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(stats_bp)

@@ -44,3 +44,26 @@ def login():
 def logout():
     logout_user()
     return redirect(url_for("venues.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    return render_template("base.html")  # TODO(#4): registration
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    return render_template("base.html")  # TODO(#4): profile
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    return render_template("base.html")  # TODO(#4): change password
+
+
+@bp.get("/organizations")
+@login_required
+def organizations():
+    return render_template("base.html")  # TODO(#4): my organizations

@@ -88,6 +88,11 @@ def _show_refusal(venue: Venue, form: SeriesForm, error: DomainError) -> None:
         flash(error.message, "danger")
 
 
+@bp.get("/venues/<int:venue_id>")
+def venue(venue_id: int):
+    return render_template("base.html", venue=get_venue(venue_id))  # TODO(#4): venue page
+
+
 @bp.route("/venues/<int:venue_id>/series", methods=["GET", "POST"])
 @login_required
 def series(venue_id: int):
