@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from gongjian import create_app
 from gongjian.extensions import db
@@ -112,8 +114,20 @@ def sqlite_only_app(sqlite_app):
     _empty_tables(sqlite_app)
 
 
+class IsolatedClient(FlaskClient):
+    """Requests share the test's app context (and so its `g`); forget the signed-in user and
+    the language each request cached there, as a fresh request would."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
