@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, has_request_context, request, session
 
-from . import errors, labels, ratelimit, templating
+from . import errors, labels, ops, ratelimit, templating
 from .config import load_config
 from .db import sqlite_engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     ratelimit.init_app(app)
+    ops.init_app(app)
 
     from . import models  # noqa: F401  (every table registered before migrations compare)
     from .accounts.models import User

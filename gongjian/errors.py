@@ -62,6 +62,7 @@ CODES: dict[str, tuple[int, Any]] = {
     "busy": (503, lazy_gettext("The system is busy; please try again in a moment.")),
     "method_not_allowed": (405, lazy_gettext("This method is not allowed here.")),
     "rate_limited": (429, lazy_gettext("Too many requests; please slow down.")),
+    "too_large": (413, lazy_gettext("The request is too large.")),
 }
 
 
@@ -167,7 +168,8 @@ def init_app(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         if wants_json():
             code = {400: "malformed", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                    405: "method_not_allowed", 429: "rate_limited"}.get(error.code or 500, "error")
+                    405: "method_not_allowed", 413: "too_large",
+                    429: "rate_limited"}.get(error.code or 500, "error")
             message = CODES[code][1] if code in CODES else error.name
             text = str(message).format(problem=error.description) if code == "malformed" else (
                 str(message))

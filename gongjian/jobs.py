@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from . import clock
 from .extensions import db
 from .jobs_models import SchedulerLock
+from .metrics import count_job
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ def run_job(name: str, *, now: datetime | None = None) -> int:
         db.session.commit()
     except Exception:
         db.session.rollback()
+        count_job(name, "failed")
         raise
+    count_job(name, "ok")
     return result
 
 

@@ -22,6 +22,7 @@ from ..accounts.services import can_manage_unit
 from ..db import lock_row_for_write
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
+from ..metrics import count_booking
 from ..venues.intervals import Interval, covers, minutes_since_local_midnight, subtract
 from ..venues.models import LONGEST_BOOKING_MINUTES, Audience, Closure, ClosureReason, Venue
 from ..venues.services import add_closure, closure_intervals, opening_windows
@@ -389,13 +390,20 @@ def create_booking(
     verdict = evaluate(venue=venue, booker=booker, start=start, end=end, attendees=attendees,
                        organization_id=organization_id, now=now)
     if not verdict.ok:
-        raise verdict.error()
+        error = verdict.error()
+        count_booking(error.code)
+        raise error
     status = BookingStatus.PENDING if venue.requires_approval else BookingStatus.CONFIRMED
-    booking = insert_booking(Booking(
-        venue=venue, booker=booker, organization_id=organization_id, title=title,
-        attendees=attendees, start_at=start, end_at=end, status=status, created_at=now,
-        updated_at=now,
-    ))
+    try:
+        booking = insert_booking(Booking(
+            venue=venue, booker=booker, organization_id=organization_id, title=title,
+            attendees=attendees, start_at=start, end_at=end, status=status, created_at=now,
+            updated_at=now,
+        ))
+    except DomainError as error:
+        count_booking(error.code)
+        raise
+    count_booking("created")
     audit.record(actor=booker, action="booking.create", obj=booking, now=now,
                  after=audit.snapshot(booking, AUDITED_FIELDS), unit_id=venue.unit_id,
                  venue_id=venue.id)
@@ -473,26 +481,39 @@ def reject_booking(*, booking: Booking, actor, reason: str, now: datetime) -> Bo
     return booking
 
 
+def cancel_role(actor, booking: Booking, now: datetime) -> str | None:
+    """How `actor` may cancel now: "booker" (a pending request, or before the start),
+    "manager" (with a reason, before the end), or None."""
+    if actor is None or booking.status not in ACTIVE_STATUSES:
+        return None
+    if actor.id == booking.booker_id and (
+        booking.status == BookingStatus.PENDING or now < booking.start_at
+    ):
+        return "booker"
+    if now < booking.end_at and can_manage_unit(actor, booking.venue.unit_id):
+        return "manager"
+    return None
+
+
+def cancels_late(booking: Booking, now: datetime) -> bool:
+    """The booker cancelling a confirmed booking after start − cancel_deadline_minutes."""
+    deadline = booking.start_at - timedelta(minutes=booking.venue.cancel_deadline_minutes)
+    return booking.status == BookingStatus.CONFIRMED and now > deadline
+
+
 def cancel_booking(*, booking: Booking, actor, now: datetime, reason: str = "") -> Booking:
     """The booker cancels before the start; a manager, with a reason, before the end."""
     is_booker = actor is not None and actor.id == booking.booker_id
-    is_manager = can_manage_unit(actor, booking.venue.unit_id)
-    if not (is_booker or is_manager):
+    if not (is_booker or can_manage_unit(actor, booking.venue.unit_id)):
         raise NotAllowed()
-    if booking.status not in ACTIVE_STATUSES:
+    role = cancel_role(actor, booking, now)
+    if role is None:
         raise _invalid(booking)
-    as_booker = is_booker and (booking.status == BookingStatus.PENDING or now < booking.start_at)
-    if not as_booker:
-        if not is_manager or now >= booking.end_at:
-            raise _invalid(booking)
-        reason = _clean_reason(reason, required=True)
-    else:
-        reason = _clean_reason(reason, required=False)
-    deadline = booking.start_at - timedelta(minutes=booking.venue.cancel_deadline_minutes)
+    as_booker = role == "booker"
+    reason = _clean_reason(reason, required=not as_booker)
     _transition(booking, BookingStatus.CANCELLED, actor=actor, now=now, action="booking.cancel",
                 cancelled_at=now, cancelled_by_id=actor.id, reason=reason,
-                late_cancellation=as_booker and booking.status == BookingStatus.CONFIRMED
-                and now > deadline)
+                late_cancellation=as_booker and cancels_late(booking, now))
     if as_booker:
         notify_managers(booking, "booking_cancelled", now=now)
     else:
@@ -510,6 +531,14 @@ def can_check_in(actor, booking: Booking) -> bool:
     )
 
 
+def check_in_is_open(booking: Booking, now: datetime) -> bool:
+    """Check-in runs from 15 min before the start until the end (start + 15 min where the
+    venue requires check-in)."""
+    closes = booking.start_at + NO_SHOW_GRACE if booking.venue.requires_check_in else (
+        booking.end_at)
+    return booking.start_at - CHECK_IN_OPENS <= now < closes
+
+
 def check_in_booking(*, booking: Booking, actor, now: datetime) -> Booking:
     """Record arrival: from 15 min before the start until the end (start + 15 min where the
     venue requires check-in). The booking completes at its end."""
@@ -519,9 +548,7 @@ def check_in_booking(*, booking: Booking, actor, now: datetime) -> Booking:
         raise _invalid(booking)
     if booking.checked_in_at is not None:
         return booking
-    closes = booking.start_at + NO_SHOW_GRACE if booking.venue.requires_check_in else (
-        booking.end_at)
-    if not booking.start_at - CHECK_IN_OPENS <= now < closes:
+    if not check_in_is_open(booking, now):
         raise DomainError("check_in_not_open")
     booking.checked_in_at = now
     booking.updated_at = now
