@@ -1,0 +1,140 @@
+"""The production set-up of the README, started for real (issue 9): `flask db upgrade`, gunicorn
+with deploy/gunicorn.conf.py and two workers on PostgreSQL, Redis for the rate limits, one
+scheduler process — then `/readyz` must answer 200, and the login limit must hold across the
+workers (an in-memory limiter would let every worker count on its own).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from .conftest import POSTGRES_URL, REQUIRE_POSTGRES
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+REDIS_URL = os.environ.get("GONGJIAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+pytestmark = pytest.mark.postgres
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, **kwargs) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, **kwargs)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _wait_for(url: str, status: int, seconds: float) -> int:
+    """Poll a real server process until it answers `status` (or the deadline passes)."""
+    deadline = time.monotonic() + seconds
+    last = 0
+    while time.monotonic() < deadline:
+        try:
+            last = _get(url)[0]
+        except OSError:
+            last = 0
+        if last == status:
+            return last
+        time.sleep(0.2)
+    return last
+
+
+@pytest.fixture
+def deploy_database():
+    if not POSTGRES_URL:
+        if REQUIRE_POSTGRES:
+            pytest.fail("GONGJIAN_REQUIRE_POSTGRES=1 but GONGJIAN_TEST_POSTGRES_URL is not set")
+        pytest.skip("GONGJIAN_TEST_POSTGRES_URL is not set")
+    url = sa.engine.make_url(POSTGRES_URL)
+    name = f"{url.database}_deploy"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture
+def redis_db():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.fail(f"Redis unreachable at {REDIS_URL} (../shared/services.sh starts it)")
+    yield REDIS_URL
+    client.flushdb()
+
+
+def test_the_production_setup_becomes_ready_and_shares_rate_limits(deploy_database, redis_db,
+                                                                   tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GONGJIAN_ENV": "production",
+        "GONGJIAN_SECRET_KEY": "deploy-test-" + "0" * 40,
+        "GONGJIAN_DATABASE_URL": deploy_database,
+        "GONGJIAN_REDIS_URL": redis_db,
+        "GONGJIAN_TRUSTED_HOSTS": "127.0.0.1,localhost",
+        "GONGJIAN_BIND": f"127.0.0.1:{port}",
+        "GONGJIAN_WORKERS": "2",
+        "GONGJIAN_RATE_LIMIT_LOGIN": "5 per minute",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    flask = [str(BIN / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    base = f"http://127.0.0.1:{port}"
+    logs = {name: open(tmp_path / f"{name}.log", "wb") for name in ("web", "scheduler")}
+    web = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:app"],
+                           cwd=ROOT, env=env, stdout=logs["web"], stderr=subprocess.STDOUT)
+    scheduler = None
+    try:
+        assert _wait_for(base + "/healthz", 200, 30) == 200
+        # Up, but not ready: no scheduler has beaten yet.
+        assert _get(base + "/readyz")[0] == 503
+        scheduler = subprocess.Popen([*flask, "scheduler"], cwd=ROOT, env=env,
+                                     stdout=logs["scheduler"], stderr=subprocess.STDOUT)
+        assert _wait_for(base + "/readyz", 200, 30) == 200, (tmp_path / "web.log").read_text()
+
+        # Ten token requests (they share the sign-in budget) spread over both workers: the
+        # shared budget of 5 holds.
+        statuses = [_get(base + "/api/v1/tokens", method="POST",
+                         data=b'{"email": "a@b.cn", "password": "wrong"}',
+                         headers={"Content-Type": "application/json",
+                                  "Connection": "close"})[0] for _ in range(10)]
+        assert statuses == [401] * 5 + [429] * 5
+    finally:
+        for process in (scheduler, web):
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        for log in logs.values():
+            log.close()
+    # One JSON line per request on stdout, with the request id.
+    assert '"path": "/readyz"' in (tmp_path / "web.log").read_text()
