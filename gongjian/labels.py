@@ -18,6 +18,13 @@ UNIT_TYPES = {
     "school": _l("School"),
     "other": _l("Other"),
 }
+ORGANIZATION_KINDS = {
+    "community_party": _l("Community Party organization"),
+    "residents_committee": _l("Residents' committee"),
+    "social_org": _l("Social organization"),
+    "volunteer_team": _l("Volunteer team"),
+    "other": _l("Other"),
+}
 BOOKING_STATUSES = {
     "pending": _l("Pending"),
     "confirmed": _l("Confirmed"),
@@ -39,4 +46,5 @@ def init_app(app) -> None:
         venue_kind_label=lambda code: label(VENUE_KINDS, code),
         unit_type_label=lambda code: label(UNIT_TYPES, code),
         booking_status_label=lambda code: label(BOOKING_STATUSES, code),
+        organization_kind_label=lambda code: label(ORGANIZATION_KINDS, code),
     )

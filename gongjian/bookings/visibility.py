@@ -8,7 +8,7 @@ does not exist.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,6 +40,23 @@ def can_view_booking(user, booking: Booking) -> bool:
     ) is not None:
         return True
     return can_manage_unit(user, booking.venue.unit_id)
+
+
+def visible_booking_ids(user, booking_ids) -> set[int]:
+    """Of these booking ids, the ones `user` may see (can_view_booking, in one query)."""
+    ids = sorted({i for i in booking_ids if i is not None})
+    if not _is_user(user) or not ids:
+        return set()
+    query = sa.select(Booking.id).where(Booking.id.in_(ids))
+    if not user.is_admin:
+        organizations = sa.select(Membership.organization_id).where(Membership.user_id == user.id)
+        managed = sa.select(unit_managers.c.unit_id).where(unit_managers.c.user_id == user.id)
+        query = query.join(Venue, Venue.id == Booking.venue_id).where(sa.or_(
+            Booking.booker_id == user.id,
+            Booking.organization_id.in_(organizations),
+            Venue.unit_id.in_(managed),
+        ))
+    return set(db.session.scalars(query))
 
 
 def can_view_person(viewer, person: User) -> bool:
@@ -107,3 +124,13 @@ def visible_bookings_query(
     if first is not None or last is not None:
         query = query.where(_period_condition(first or EARLIEST, last or LATEST))
     return query.order_by(Booking.start_at, Booking.id)
+
+
+def organization_bookings_query(organization_id: int, *, ended_after: datetime) -> sa.Select:
+    """An organization's bookings that end after `ended_after` (e.g. 30 days ago), by start:
+    for its members' page, whose caller checks that the viewer may see them."""
+    return (
+        sa.select(Booking)
+        .where(Booking.organization_id == organization_id, Booking.end_at > ended_after)
+        .order_by(Booking.start_at, Booking.id)
+    )
