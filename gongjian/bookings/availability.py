@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..venues.intervals import Interval, covers, merge, subtract
+from ..venues.intervals import Interval, covers, local_instant, merge, subtract
 from ..venues.models import Closure, Venue
 from ..venues.services import closure_intervals, opening_windows
 from .models import ACTIVE_STATUSES, Booking
@@ -69,3 +70,32 @@ def free_venue_ids(candidates: sa.Select, start: datetime, end: datetime) -> lis
             continue
         found.append(venue.id)
     return found
+
+
+def free_venue_ids_local(
+    candidates: sa.Select, *, day: date, start_minute: int, end_minute: int
+) -> list[int]:
+    """Of the venues `candidates` selects, those open and free throughout a local time range
+    (minutes after local midnight of `day`) read in each venue's own time zone."""
+    zones = db.session.scalars(
+        sa.select(candidates.order_by(None).subquery().c.timezone).distinct())
+    found: set[int] = set()
+    for zone_name in sorted(zones):
+        zone = ZoneInfo(zone_name)
+        start, end = local_instant(day, start_minute, zone), local_instant(day, end_minute, zone)
+        if start < end:
+            found.update(free_venue_ids(candidates.where(Venue.timezone == zone_name), start, end))
+    return sorted(found)
+
+
+def venues_in_use(venue_ids: Sequence[int], at: datetime) -> set[int]:
+    """Which of the venues hold a slot-holding booking at the instant `at` (one query)."""
+    if not venue_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Booking.venue_id).distinct().where(
+        Booking.venue_id.in_(list(venue_ids)),
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.start_at <= at,
+        Booking.start_at > at - LONGEST_BOOKING,
+        Booking.end_at > at,
+    )))

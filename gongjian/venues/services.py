@@ -323,3 +323,45 @@ def remove_closure(*, closure: Closure, actor, now: datetime) -> None:
 
 def venues_by_ids(ids: Iterable[int]) -> list[Venue]:
     return list(db.session.scalars(sa.select(Venue).where(Venue.id.in_(list(ids)))))
+
+
+def closure_intervals_by_venue(
+    venue_ids: Iterable[int], start: datetime, end: datetime
+) -> dict[int, list[Interval]]:
+    """The merged closures of several venues overlapping [start, end), in one query."""
+    ids = sorted(set(venue_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(Closure.venue_id, Closure.start_at, Closure.end_at).where(
+        Closure.venue_id.in_(ids),
+        Closure.start_at < end,
+        sa.or_(Closure.end_at.is_(None), Closure.end_at > start),
+    ))
+    found: dict[int, list[Interval]] = {}
+    for venue_id, s, e in rows:
+        found.setdefault(venue_id, []).append((s, e if e is not None else FOREVER))
+    return {venue_id: merge(intervals) for venue_id, intervals in found.items()}
+
+
+def local_day_bounds(venue: Venue, instant: datetime) -> Interval:
+    """Local midnight to the next local midnight of the venue's date at `instant`, in UTC."""
+    day = instant.astimezone(venue.zone).date()
+    return local_instant(day, 0, venue.zone), local_instant(day, 24 * 60, venue.zone)
+
+
+def open_intervals_on_local_day(
+    venues: Sequence[Venue], instant: datetime
+) -> dict[int, list[Interval]]:
+    """Each venue's open intervals (windows minus closures) on its own local date of
+    `instant`, clipped to that day; one query for all closures (load `opening_hours` first)."""
+    bounds = {venue.id: local_day_bounds(venue, instant) for venue in venues}
+    if not bounds:
+        return {}
+    closures = closure_intervals_by_venue(
+        bounds, min(s for s, _ in bounds.values()), max(e for _, e in bounds.values()))
+    result: dict[int, list[Interval]] = {}
+    for venue in venues:
+        start, end = bounds[venue.id]
+        windows = [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)]
+        result[venue.id] = subtract(windows, closures.get(venue.id, ()))
+    return result
