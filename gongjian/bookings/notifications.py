@@ -54,6 +54,19 @@ def add_notice(user_ids, kind: str, *, booking_id: int | None, data: dict,
         db.session.connection().execute(Notification.__table__.insert(), rows)
 
 
+def mark_notifications_read(*, user, now: datetime,
+                            notification_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's unread notices read (all, or only those among `notification_ids`);
+    answers how many changed. Other users' notices are never touched."""
+    query = sa.update(Notification).where(Notification.user_id == user.id,
+                                          Notification.read_at.is_(None))
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(list(notification_ids)))
+    result = db.session.execute(query.values(read_at=now).execution_options(
+        synchronize_session="fetch"))
+    return result.rowcount or 0
+
+
 def notify(user_ids, kind: str, booking: Booking, *, now: datetime) -> None:
     if _suppressed.get():
         return
