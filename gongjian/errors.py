@@ -46,7 +46,7 @@ CODES: dict[str, tuple[int, Any]] = {
         "A series must end within {days} days of its first occurrence.")),
     # lifecycle and general
     "invalid_transition": (409, lazy_gettext(
-        "This booking is {status} and cannot be changed that way now.")),
+        "This booking is “{status}” and cannot be changed that way now.")),
     "stale": (409, lazy_gettext(
         "This booking was changed meanwhile; please reload it and try again.")),
     "reason_required": (422, lazy_gettext("Please give a reason.")),
@@ -74,7 +74,14 @@ class Violation:
     @property
     def message(self) -> str:
         template = CODES[self.code][1]
-        return str(template).format(**self.params) if self.params else str(template)
+        if not self.params:
+            return str(template)
+        params = dict(self.params)
+        if "status" in params:  # a booking status reads as its §3 label
+            from .labels import BOOKING_STATUSES, label
+
+            params["status"] = label(BOOKING_STATUSES, params["status"])
+        return str(template).format(**params)
 
 
 class DomainError(Exception):

@@ -160,6 +160,17 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "open": {"type": "array", "items": ref("Interval")},
         "busy": {"type": "array", "items": ref("Interval")},
         "free": {"type": "array", "items": ref("Interval")},
+        "closures": {"type": "array", "description": "Closures overlapping the range, clipped "
+                     "to it (an open-ended suspension ends with the range); the reason code only",
+                     "items": _object({"start": INSTANT, "end": INSTANT,
+                                       "reason": _enum(ClosureReason)})},
+        "mine": {"type": "array", "description": "The caller's own pending and confirmed "
+                 "bookings at this venue overlapping the range, and those of the organizations "
+                 "they belong to; empty for visitors",
+                 "items": _object({"id": {"type": "integer"}, "start": INSTANT, "end": INSTANT,
+                                   "title": {"type": "string"},
+                                   "status": {"type": "string",
+                                              "enum": ["pending", "confirmed"]}})},
     }),
     "Booking": _object({
         "id": {"type": "integer"}, "venue_id": {"type": "integer"},

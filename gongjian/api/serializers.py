@@ -107,6 +107,23 @@ def closure_json(closure: Closure) -> dict[str, Any]:
     }
 
 
+def closure_span_json(closure: Closure, start: datetime, end: datetime,
+                      zone: tzinfo) -> dict[str, Any]:
+    """A closure as the availability answer shows it: clipped to [start, end), reason code
+    only (the manager's note may name people)."""
+    closure_end = end if closure.end_at is None else min(closure.end_at, end)
+    return {"start": instant(max(closure.start_at, start), zone),
+            "end": instant(closure_end, zone), "reason": closure.reason.value}
+
+
+def own_booking_json(booking: Booking) -> dict[str, Any]:
+    """One of the caller's own bookings on a venue's calendar."""
+    zone = booking.venue.zone
+    return {"id": booking.id, "start": instant(booking.start_at, zone),
+            "end": instant(booking.end_at, zone), "title": booking.title,
+            "status": booking.status.value}
+
+
 def street_json(street: Street) -> dict[str, Any]:
     return {"id": street.id, "name": street.name}
 

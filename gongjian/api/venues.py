@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from ..accounts.models import Unit
 from ..accounts.services import can_manage_unit
 from ..bookings.availability import free_venue_ids, venue_availability
+from ..bookings.models import ACTIVE_STATUSES, Booking
 from ..bookings.services import close_venue
+from ..bookings.visibility import visible_bookings_query
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..venues import services as venues
@@ -35,7 +37,14 @@ from .parsing import (
 )
 from .registry import PAGE_QUERY, PUBLIC, get_or_404, lookup, no_content, now, operation, paginate
 from .schemas import page_of, ref
-from .serializers import closure_json, interval, venue_json, window_json
+from .serializers import (
+    closure_json,
+    closure_span_json,
+    interval,
+    own_booking_json,
+    venue_json,
+    window_json,
+)
 
 # A free-venue search or an availability answer covers at most this much.
 MAX_FREE_SEARCH = timedelta(days=31)
@@ -219,8 +228,11 @@ def delete_closure(closure_id: int):
                           f"{DEFAULT_AVAILABILITY_DAYS} days; at most "
                           f"{MAX_AVAILABILITY_DAYS})"),
            }),
-           responses={200: ("Open, busy and free intervals; no personal data",
-                            ref("Availability"))}, errors=(404,))
+           responses={200: ("Open, busy and free intervals, closures; no one else's "
+                            "personal data", ref("Availability"))}, errors=(404,),
+           description="`busy` holds every slot-holding booking as a bare interval; `mine` "
+                       "adds the caller's own (and their organizations') pending and "
+                       "confirmed bookings with title and status.")
 def get_availability(venue_id: int, query: dict[str, Any]):
     venue = _visible_venue(venue_id)
     zone = venue.zone
@@ -233,10 +245,23 @@ def get_availability(venue_id: int, query: dict[str, Any]):
     start = local_instant(first, 0, zone)
     end = local_instant(last + timedelta(days=1), 0, zone)
     found = venue_availability(venue=venue, start=start, end=end)
+    closures = db.session.scalars(
+        sa.select(Closure)
+        .where(Closure.venue_id == venue.id, Closure.start_at < end,
+               sa.or_(Closure.end_at.is_(None), Closure.end_at > start))
+        .order_by(Closure.start_at, Closure.id)
+    ).all()
+    user = caller()
+    mine = [] if user is None else db.session.scalars(
+        visible_bookings_query(user=user, statuses=ACTIVE_STATUSES, first=first, last=last)
+        .where(Booking.venue_id == venue.id)
+    ).all()
     return {
         "venue_id": venue.id,
         "timezone": venue.timezone,
         "open": [interval(iv, zone) for iv in found.open],
         "busy": [interval(iv, zone) for iv in found.busy],
         "free": [interval(iv, zone) for iv in found.free],
+        "closures": [closure_span_json(c, start, end, zone) for c in closures],
+        "mine": [own_booking_json(b) for b in mine],
     }

@@ -1,4 +1,5 @@
-"""The series page's form: shape only (types, lengths, required); the services hold the rules."""
+"""The venue page's booking form and the series page's form: shape only (types, lengths,
+required); the services hold the rules."""
 
 from __future__ import annotations
 
@@ -87,3 +88,28 @@ class SeriesForm(FlaskForm):
             "start_time": self.start_time.data.strftime("%H:%M"),
             "end_time": self.end_time.data.strftime("%H:%M"),
         }
+
+
+# Browsers send HH:MM from a time input, HH:MM:SS when the step is under a minute.
+TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
+
+
+class BookingForm(FlaskForm):
+    """One booking on the venue page: local date and times of day in the venue's zone.
+
+    An end of 00:00 is midnight at the end of the date. The ids are the browser tests' hooks.
+    """
+
+    title = StringField(_l("Title"), id="booking-title",
+                        validators=[DataRequired(), Length(max=TITLE_MAX)])
+    attendees = IntegerField(_l("Attendees"), id="booking-attendees", default=1,
+                             validators=[InputRequired()])
+    # Choices ("myself" and the user's approved organizations) are set by the view.
+    organization = SelectField(_l("Book for"), id="booking-organization", coerce=optional_id,
+                               choices=[])
+    date = DateField(_l("Date"), id="booking-date", validators=[InputRequired()])
+    start = TimeField(_l("Start time"), id="booking-start", format=TIME_FORMATS,
+                      validators=[InputRequired()])
+    end = TimeField(_l("End time"), id="booking-end", format=TIME_FORMATS,
+                    validators=[InputRequired()])
+    submit = SubmitField(_l("Book"), id="booking-submit")

@@ -187,6 +187,9 @@ def test_availability_gives_open_busy_and_free_in_the_venues_offset(api, world, 
                  {"start": "2026-12-02T10:00:00+08:00", "end": "2026-12-02T12:00:00+08:00"},
                  {"start": "2026-12-02T13:00:00+08:00", "end": "2026-12-02T14:00:00+08:00"},
                  {"start": "2026-12-02T16:00:00+08:00", "end": "2026-12-02T22:00:00+08:00"}],
+        "closures": [{"start": "2026-12-02T12:00:00+08:00", "end": "2026-12-02T13:00:00+08:00",
+                      "reason": "event"}],
+        "mine": [],
     }
     week = api.get(f"/api/v1/venues/{world.venue.id}/availability").get_json()
     assert week["open"][0]["start"] == "2026-12-01T08:00:00+08:00"

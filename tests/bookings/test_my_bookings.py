@@ -571,7 +571,7 @@ def test_only_a_completed_booking_can_be_rated(scene, client):
         client.get(f"/me/bookings/{booking.id}/rate"))
     response = rate(client, booking, rating="5")
     assert response.status_code == 302
-    assert "This booking is confirmed and cannot be changed that way now." in text(
+    assert "This booking is “Confirmed” and cannot be changed that way now." in text(
         client.get(response.headers["Location"]))
     assert row(booking.id).rating is None
 
