@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,15 @@ def test_the_production_setup_becomes_ready_and_shares_rate_limits(deploy_databa
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     base = f"http://127.0.0.1:{port}"
-    logs = {name: open(tmp_path / f"{name}.log", "wb") for name in ("web", "scheduler")}
+    with ExitStack() as stack:
+        logs = {name: stack.enter_context((tmp_path / f"{name}.log").open("wb"))
+                for name in ("web", "scheduler")}
+        _run_and_check(flask, env, base, logs, tmp_path)
+    # One JSON line per request on stdout, with the request id.
+    assert '"path": "/readyz"' in (tmp_path / "web.log").read_text()
+
+
+def _run_and_check(flask, env, base, logs, tmp_path) -> None:
     web = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "app:app"],
                            cwd=ROOT, env=env, stdout=logs["web"], stderr=subprocess.STDOUT)
     scheduler = None
@@ -134,7 +143,3 @@ def test_the_production_setup_becomes_ready_and_shares_rate_limits(deploy_databa
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        for log in logs.values():
-            log.close()
-    # One JSON line per request on stdout, with the request id.
-    assert '"path": "/readyz"' in (tmp_path / "web.log").read_text()
