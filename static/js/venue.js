@@ -377,6 +377,9 @@
     timeZone: "UTC",  // with wall-clock strings: see the top of this file
     now: wallNow,
     initialView: phone ? "timeGridDay" : "timeGridWeek",
+    // Shown again after a refusal: open on the day that was asked for.
+    initialDate: (fields.date && fields.date.value >= data.firstDay &&
+                  fields.date.value < data.endDay) ? fields.date.value : undefined,
     headerToolbar: { start: "prev,next today", center: "title", end: "timeGridWeek,timeGridDay" },
     // Words, not FullCalendar's icon font: its glyphs are unnamed role="img" spans (axe) and
     // the font is a data: URL the Content-Security-Policy (font-src 'self') refuses.
