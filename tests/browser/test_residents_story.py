@@ -192,3 +192,66 @@ def test_residents_find_book_clash_and_cancel(visit_factory, live_app, district,
     first.check("cancelled")
     assert bookings_of(live_app, "wang@example.cn") == [
         ("2026-12-05 14:00", "16:00", BookingStatus.CANCELLED.value)]
+
+
+def tab_to(page, element_id: str, limit: int = 80) -> None:
+    """Press Tab until the element with this id has the focus, as a keyboard user would."""
+    for _ in range(limit):
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} is not reachable with the Tab key")
+
+
+def type_into(page, element_id: str, value: str, attempts: list[list[str]]) -> None:
+    """Type into a date or time field key by key. Chromium orders the field's parts by its
+    own UI language (month/day/year and a 12-hour clock in the headless default), so try each
+    order in turn until the field holds `value`."""
+    for keys in attempts:
+        for key in keys:
+            if key in ("ArrowRight", "Backspace", "Delete"):
+                page.keyboard.press(key)
+            else:
+                page.keyboard.type(key)
+        if page.evaluate(f"() => document.getElementById('{element_id}').value") == value:
+            return
+        page.keyboard.press("Shift+Tab")
+        tab_to(page, element_id)
+        page.evaluate(f"() => {{ document.getElementById('{element_id}').value = ''; }}")
+    raise AssertionError(f"could not type {value} into #{element_id}")
+
+
+def type_date(page, element_id: str, day: str) -> None:
+    year, month, date_ = day.split("-")
+    type_into(page, element_id, day, [[month, date_, year], [year, "ArrowRight", month, date_]])
+
+
+def type_time(page, element_id: str, clock: str) -> None:
+    hour, minute = map(int, clock.split(":"))
+    twelve = f"{(hour % 12) or 12:02d}{minute:02d}" + ("P" if hour >= 12 else "A")
+    type_into(page, element_id, clock, [[twelve], [f"{hour:02d}{minute:02d}"]])
+
+
+def test_a_resident_books_with_the_keyboard_alone(visit_factory, live_app, district):
+    visit = visit_factory("desktop", "keyboard")
+    page = visit.page
+    register(visit, name="孙键盘", email="sun@example.cn", community=district["community"])
+    visit.goto(f"/venues/{district['court']}")
+    expect(page.locator("#venue-calendar .fc-timegrid")).to_be_visible()
+    tab_to(page, "booking-title")
+    page.keyboard.type("周日晨练")
+    tab_to(page, "booking-attendees")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    tab_to(page, "booking-date")
+    type_date(page, "booking-date", "2026-12-06")
+    tab_to(page, "booking-start")
+    type_time(page, "booking-start", "09:00")
+    tab_to(page, "booking-end")
+    type_time(page, "booking-end", "10:30")
+    expect(page.locator("#booking-check .alert-success")).to_be_visible()
+    visit.check("keyboard form filled")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/me/bookings")
+    visit.check("keyboard booked")
+    assert bookings_of(live_app, "sun@example.cn") == [("2026-12-06 09:00", "10:30", "confirmed")]
