@@ -84,7 +84,8 @@ def select_on_calendar(visit, *, day: str, start: str, end: str) -> None:
     first = page.locator(f'td.fc-timegrid-slot-lane[data-time="{start}:00"]')
     hours, minutes = map(int, end.split(":"))
     minutes = hours * 60 + minutes - 30
-    last = page.locator(f'td.fc-timegrid-slot-lane[data-time="{minutes // 60:02d}:{minutes % 60:02d}:00"]')
+    last_slot = f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+    last = page.locator(f'td.fc-timegrid-slot-lane[data-time="{last_slot}"]')
     first.scroll_into_view_if_needed()
     last.scroll_into_view_if_needed()
     x_box, top, bottom = column.bounding_box(), first.bounding_box(), last.bounding_box()
