@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from ..venues.holidays import special_days, windows_on
 from ..venues.intervals import Interval, clip, local_instant, merge, subtract
 from .periods import Period
 
@@ -24,8 +26,7 @@ ONE_MICROSECOND = timedelta(microseconds=1)
 HOUR = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class WindowRow:
+class WindowRow(NamedTuple):  # a tuple: a district has tens of thousands of windows
     weekday: int
     start_minute: int
     end_minute: int
@@ -109,10 +110,12 @@ def open_microseconds(
     created_at: datetime,
     archived_at: datetime | None,
     period: Period,
+    closed_on_holidays: bool = False,
 ) -> list[int]:
     """The venue's windows valid on each date of the period, clipped to the period and the
     venue's life (created_at … archived_at), minus every closure: microseconds open, in the
-    evening, on rest days, and in the evening or on rest days."""
+    evening, on rest days, and in the evening or on rest days. With `closed_on_holidays`,
+    holidays and make-up working days take their windows from `venues.holidays.windows_on`."""
     period_start, period_end = period.bounds(zone)
     life_start = max(period_start, created_at)
     life_end = period_end if archived_at is None else min(period_end, archived_at)
@@ -142,38 +145,50 @@ def open_microseconds(
         if whole_from <= whole_to:
             closed.append((whole_from, whole_to))  # dates closed from midnight to midnight
     special.update(irregular_days(zone.key, first_day, last_day))
+    if closed_on_holidays:  # these dates do not follow the weekly count: expanded one by one
+        special.update(special_days(first_day, last_day))
     irregular = _merge_dates([*closed, *((d, d) for d in special)])
 
     total = [0, 0, 0, 0]
+    counts: dict[tuple[int, date, date | None], int] = {}  # windows of one day share theirs
     for w in windows:
-        first = max(first_day, w.valid_from)
-        last = last_day if w.valid_until is None else min(last_day, w.valid_until)
-        if first > last:
-            continue
-        count = weekday_count(first, last, w.weekday)
-        for skip_first, skip_last in irregular:
-            if skip_last >= first and skip_first <= last:
-                count -= weekday_count(max(skip_first, first), min(skip_last, last), w.weekday)
+        validity = (w.weekday, w.valid_from, w.valid_until)
+        count = counts.get(validity)
+        if count is None:
+            count = counts[validity] = _ordinary_dates(w, first_day, last_day, irregular)
         if count:
             for i, part in enumerate(_window_parts(w.weekday, w.start_minute, w.end_minute)):
                 total[i] += count * part
 
     exact = [timedelta(), timedelta(), timedelta(), timedelta()]
     for day in special:
-        _add_exact_day(exact, day, zone, windows, cuts, life_start, life_end)
+        _add_exact_day(exact, day, zone, windows, cuts, life_start, life_end,
+                       closed_on_holidays)
     return [t + e // ONE_MICROSECOND for t, e in zip(total, exact, strict=True)]
+
+
+def _ordinary_dates(w: WindowRow, first_day: date, last_day: date,
+                    irregular: list[tuple[date, date]]) -> int:
+    """How many ordinary dates (not expanded into instants) of the window's weekday it is
+    valid on."""
+    first = max(first_day, w.valid_from)
+    last = last_day if w.valid_until is None else min(last_day, w.valid_until)
+    if first > last:
+        return 0
+    count = weekday_count(first, last, w.weekday)
+    for skip_first, skip_last in irregular:
+        if skip_last >= first and skip_first <= last:
+            count -= weekday_count(max(skip_first, first), min(skip_last, last), w.weekday)
+    return count
 
 
 def _add_exact_day(totals: list[timedelta], day: date, zone: ZoneInfo,
                    windows: Sequence[WindowRow], cuts: list[Interval], life_start: datetime,
-                   life_end: datetime) -> None:
+                   life_end: datetime, closed_on_holidays: bool = False) -> None:
     """One date expanded into instants: its windows clipped to the venue's life, minus cuts."""
     weekday = day.weekday()
     evening_start = local_instant(day, EVENING_MINUTE, zone)
-    for w in windows:
-        if w.weekday != weekday or w.valid_from > day or (
-                w.valid_until is not None and day > w.valid_until):
-            continue
+    for w in windows_on(windows, day, observes_holidays=closed_on_holidays):
         start = local_instant(day, w.start_minute, zone)
         end = local_instant(day, w.end_minute, zone)
         pieces = subtract(clip([(start, end)], life_start, life_end), cuts)

@@ -2,11 +2,14 @@
 
 Hours are exact inside (Fraction); `Figures.to_dict` rounds half up: hours, medians and
 satisfaction to 2 decimals, ratios to 4. Opening hours come from `hours.open_microseconds`, per
-weekly window. Booking figures are SQL aggregates grouped by the level's key (and sub-period:
-a monthly series is one scan): one main statement over the bookings that start in the period,
-one narrow statement for bookings that start before it and reach in, one for the medians and,
-on PostgreSQL, one for the distinct counts (so the main one may run in parallel). Python loops
-only over venues, units and result groups, never over bookings.
+weekly window. Booking figures are SQL aggregates read from two indexes made for them
+(stats/models.py): one statement over the bookings that start in the period, grouped by status
+and venue (SQLite, added up per key here) or key (PostgreSQL), for counts, attendees, ratings,
+decisions and clipped time; a narrow one for bookings that start before a sub-period and reach
+into it; and one each for the distinct counts and the medians, grouped by the level's key.
+PostgreSQL reads all sub-periods of a series in one statement of each kind, SQLite one month
+at a time so that each statement streams from the index in order instead of sorting every
+booking. Python loops only over venues, units and result groups, never over bookings.
 
 Definitions where §7 leaves a choice:
 - Evening = local time from 18:00 to midnight; a window 00:00–02:00 is night, not evening.
@@ -18,7 +21,7 @@ Definitions where §7 leaves a choice:
 - `bookings`, `people_served`, distinct counts, ratings and decisions take bookings *starting*
   in the period; booked and used hours take every booking overlapping it, clipped.
 - Sub-periods (months): a booking counts in the sub-period where it starts; its booked and
-  used hours are split at the sub-period's end (bookings last at most a day).
+  used hours are split at the sub-periods' edges (bookings last at most LONGEST_BOOKING).
 - A unit without agreements has committed_hours 0 and commitment_rate null; overlapping
   agreements (with the community and with the street) add up.
 - Units include their archived venues (clipped to their life); the public board shows active
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -42,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import operators
 
 from ..accounts.models import Community, Street, Unit, User
 from ..accounts.services import can_manage_unit, managed_unit_ids
@@ -228,6 +233,7 @@ class _VenueRow:
     timezone: str
     created_at: datetime
     archived_at: datetime | None
+    closed_on_holidays: bool
 
 
 _UNIT_KEYS = {
@@ -246,7 +252,7 @@ def _venue_key(level: Level, v: _VenueRow):
 
 def _sql_key(level: Level):
     return {
-        Level.VENUE: Booking.venue_id,
+        Level.VENUE: Venue.id,
         Level.UNIT: Venue.unit_id,
         Level.COMMUNITY: Unit.community_id,
         Level.STREET: Community.street_id,
@@ -257,7 +263,7 @@ def _sql_key(level: Level):
 def _load_venues(scope: Scope) -> list[_VenueRow]:
     rows = db.session.execute(
         sa.select(Venue.id, Venue.unit_id, Unit.community_id, Community.street_id,
-                  Venue.timezone, Venue.created_at, Venue.archived_at)
+                  Venue.timezone, Venue.created_at, Venue.archived_at, Venue.closed_on_holidays)
         .join(Unit, Venue.unit_id == Unit.id)
         .join(Community, Unit.community_id == Community.id)
         .where(*scope.venue_conditions())
@@ -275,24 +281,34 @@ def _load_units(scope: Scope) -> list[tuple[int, int, int]]:
     ))
 
 
-def _venue_scope_subquery(scope: Scope):
-    return (sa.select(Venue.id).join(Unit, Venue.unit_id == Unit.id)
-            .join(Community, Unit.community_id == Community.id)
-            .where(*scope.venue_conditions()))
+def _venue_scope_subquery(scope: Scope, zone: str | None = None):
+    query = sa.select(Venue.id)
+    if scope.unit_conditions():
+        query = query.join(Unit, Venue.unit_id == Unit.id).join(
+            Community, Unit.community_id == Community.id)
+    if zone is not None:
+        query = query.where(Venue.timezone == zone)
+    return query.where(*scope.venue_conditions())
 
 
 def _load_windows(scope: Scope) -> dict[int, list[WindowRow]]:
     windows: dict[int, list[WindowRow]] = defaultdict(list)
-    # Dates read as they come (text on SQLite, parsed here: much faster than the generic path).
-    rows = db.session.execute(
+    # Dates read as they come (text on SQLite, parsed here: much faster than the generic path);
+    # Core rows, without the ORM's processing per row.
+    rows = db.session.connection().execute(
         sa.select(OpeningHours.venue_id, OpeningHours.weekday, OpeningHours.start_minute,
                   OpeningHours.end_minute, sa.type_coerce(OpeningHours.valid_from, sa.String),
                   sa.type_coerce(OpeningHours.valid_until, sa.String))
         .where(OpeningHours.venue_id.in_(_venue_scope_subquery(scope)))
-    )
-    for venue_id, weekday, start, end, valid_from, valid_until in rows:
-        windows[venue_id].append(WindowRow(weekday, start, end, _date(valid_from),
-                                           _date(valid_until)))
+    ).all()
+    shared: dict[tuple, WindowRow] = {}  # venues repeat a few timetables: one object each
+    for row in rows:
+        window = shared.get(row[1:])
+        if window is None:
+            weekday, start, end, valid_from, valid_until = row[1:]
+            window = shared[row[1:]] = WindowRow(weekday, start, end, _date(valid_from),
+                                                 _date(valid_until))
+        windows[row[0]].append(window)
     return windows
 
 
@@ -358,7 +374,10 @@ def _greatest(a, b, dialect: str):
 
 
 class _Bounds:
-    """The sub-period bounds b0 < b1 < … < bn, per time zone, as SQL expressions."""
+    """The sub-period bounds b0 < b1 < … < bn, per time zone, as SQL expressions.
+
+    A statement reads the bookings starting in the sub-periods `first` … `last` − 1: all of
+    them, or one each when `parts` splits them."""
 
     def __init__(self, periods: Sequence[Period], zones: Collection[str]) -> None:
         self.zones = sorted(zones)
@@ -368,6 +387,37 @@ class _Bounds:
             self.instants[name] = [periods[0].bounds(zone)[0],
                                    *(p.bounds(zone)[1] for p in periods)]
         self.count = len(periods)
+        self.first, self.last = 0, self.count
+        self.zoned = False  # a view of one of several zones
+
+    def parts(self, dialect: str) -> list[_Bounds]:
+        """One statement per sub-period on SQLite: each reads its bookings from the index
+        already grouped by venue and status, where one statement for all of them would sort
+        every booking by sub-period. PostgreSQL hashes them all in one."""
+        if dialect != "sqlite" or self.count == 1:
+            return [self]
+        parts = []
+        for k in range(self.count):
+            part = copy(self)
+            part.first, part.last = k, k + 1
+            parts.append(part)
+        return parts
+
+    def by_zone(self) -> list[_Bounds]:
+        """One view per time zone, for statements over bookings alone (no join to the venues
+        to pick each one's bounds)."""
+        if len(self.zones) == 1:
+            return [self]
+        views = []
+        for zone in self.zones:
+            view = copy(self)
+            view.zones, view.instants, view.zoned = [zone], {zone: self.instants[zone]}, True
+            views.append(view)
+        return views
+
+    @property
+    def single(self) -> bool:
+        return self.last - self.first == 1
 
     def _pick(self, values: dict[str, Any]):
         if len(values) == 1:
@@ -381,46 +431,77 @@ class _Bounds:
         return self._pick({z: sa.literal(int(self.instants[z][k].timestamp()))
                            for z in self.zones})
 
-    @property
-    def earliest(self) -> datetime:
-        return min(v[0] for v in self.instants.values())
+    def low(self, k: int) -> datetime:
+        """The earliest of the zones' bound k."""
+        return min(v[k] for v in self.instants.values())
 
-    @property
-    def latest(self) -> datetime:
-        return max(v[-1] for v in self.instants.values())
-
-    @property
-    def latest_start(self) -> datetime:
-        return max(v[0] for v in self.instants.values())
-
-
-def _unindexed(dialect: str):
-    """The start and end columns for range conditions that should not pick an index.
-
-    On SQLite they are written `+bookings.start_at`: statistics make a skip-scan of
-    (status, start_at) look cheap for a whole-year range, and it is many times slower than
-    walking the bookings by venue or in table order.
-    """
-    if dialect == "sqlite":
-        return (sa.literal_column("+bookings.start_at", UTCDateTime),
-                sa.literal_column("+bookings.end_at", UTCDateTime))
-    return Booking.start_at, Booking.end_at
+    def high(self, k: int) -> datetime:
+        """The latest of the zones' bound k."""
+        return max(v[k] for v in self.instants.values())
 
 
 def _starting_in(bounds: _Bounds, dialect: str) -> list[Any]:
-    """Bookings that start within [b0, bn)."""
-    start, _ = _unindexed(dialect)
-    conditions = [start >= bounds.earliest, start < bounds.latest]
+    """Bookings that start within the statement's sub-periods (in their venue's zone)."""
+    start = Booking.start_at
+    conditions = [start >= bounds.low(bounds.first), start < bounds.high(bounds.last)]
     if len(bounds.zones) > 1:
-        conditions += [start >= bounds.instant(0), start < bounds.instant(bounds.count)]
+        # Each venue's own bounds only filter (on SQLite they would otherwise count as
+        # extra index ranges and talk the planner into the narrower (venue_id, start_at)).
+        start = _plus(start) if dialect == "sqlite" else start
+        conditions += [start >= bounds.instant(bounds.first),
+                       start < bounds.instant(bounds.last)]
     return conditions
 
 
+def _sub_period(bounds: _Bounds):
+    """The index of the sub-period a booking starts in."""
+    if bounds.single:
+        return sa.literal(bounds.first)
+    return sa.case(*((Booking.start_at < bounds.instant(k + 1), k)
+                     for k in range(bounds.first, bounds.last - 1)), else_=bounds.last - 1)
+
+
+# How SQLite is led to the figures indexes. Every statement names the scope's venues (and the
+# statuses it reads): equality on the leading index columns turns a year of a district's
+# bookings into index ranges, read venue by venue in index order. Statements that also join
+# the venues (for the key) join them as `bookings.venue_id = +venues.id`: without statistics
+# SQLite cannot tell that venues are few, and would read the bookings first through
+# (status, start_at) and visit the table for each; the unary plus leaves it only the
+# venues-first order, which also hands the rows over grouped by unit. PostgreSQL plans well
+# without either (and scans the table in parallel when every venue counts).
+
+
+def _plus(column):
+    """`+column`: the same value, which SQLite will not look up in an index."""
+    return sa.sql.expression.UnaryExpression(column, operator=operators.custom_op("+"),
+                                             type_=column.type)
+
+
+def _venue_of_booking(dialect: str):
+    return Booking.venue_id == (_plus(Venue.id) if dialect == "sqlite" else Venue.id)
+
+
+def _by_venue(query, scope: Scope, bounds: _Bounds, dialect: str, *, statuses):
+    """Bookings of the scope's venues in one time zone (`bounds.by_zone`) and in the given
+    statuses, for statements over bookings alone, grouped by venue and status."""
+    (zone,) = bounds.zones
+    if dialect == "sqlite" or set(statuses) != set(STATUSES):
+        query = query.where(Booking.status.in_(statuses))
+    if dialect == "sqlite" or scope.venue_conditions() or bounds.zoned:
+        query = query.where(Booking.venue_id.in_(
+            _venue_scope_subquery(scope, zone if bounds.zoned else None)))
+    return query
+
+
 def _booking_query(level: Level, scope: Scope, bounds: _Bounds, dialect: str):
-    """One grouped statement over the bookings that start in the periods: per key and
-    sub-period (of the start) every booking aggregate. Hours are clipped to the end of the
-    start's sub-period; what lies beyond it spills into the next one."""
-    n = bounds.count
+    """Per group, status and sub-period (of the start), the bookings that start in the
+    periods: how many, their attendees, ratings and decisions, and their time clipped to the
+    end of that sub-period (what lies beyond it is `_reaching_query`'s).
+
+    Grouping by status instead of testing it in every aggregate keeps the work per booking to
+    a few plain sums. The group is the venue on SQLite (the index hands the rows over in that
+    order; the caller adds the venues up per key) and the key on PostgreSQL (it hashes the
+    groups, and a series' venues × statuses × months would outgrow the hash table)."""
     start, end = Booking.start_at, Booking.end_at
     # Durations: PostgreSQL subtracts timestamps (exact intervals, cheap); SQLite subtracts
     # epoch seconds.
@@ -428,152 +509,120 @@ def _booking_query(level: Level, scope: Scope, bounds: _Bounds, dialect: str):
         start_t, end_t, bound = _epoch(start, dialect), _epoch(end, dialect), bounds.epoch
     else:
         start_t, end_t, bound = start, end, bounds.instant
-    if n == 1:
-        index = sa.literal(0)
-        edge = bound(1)
+    if bounds.single:
+        edge = bound(bounds.last)
     else:
-        index = sa.case(*((start < bounds.instant(k + 1), k) for k in range(n - 1)),
-                        else_=n - 1)
-        edge = sa.case(*((start < bounds.instant(k + 1), bound(k + 1)) for k in range(n - 1)),
-                       else_=bound(n))
-    inside = _least(end_t, edge, dialect) - start_t
-    spill = _least(end_t, bound(n), dialect) - edge
-    end_s = end_t
-    completed = Booking.status == BookingStatus.COMPLETED
-    booked_not_used = Booking.status.in_([s for s in BOOKED if s != BookingStatus.COMPLETED])
-    decided = Booking.decided_at.is_not(None)
-    served = Booking.status.in_(SERVED)
-
-    def total(condition, value):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
-
-    def duration(condition, value):
-        return sa.func.sum(sa.case((condition, value)))  # NULL when nothing matches
-
-    def count(condition):
-        return sa.func.count(sa.case((condition, 1)))
-
-    def distinct(condition, column):
-        return sa.func.count(sa.distinct(sa.case((condition, column))))
-
-    columns = [
-        _sql_key(level).label("key"),
-        index.label("i"),
-        # Booked = used (completed) + the other booked statuses: each row's duration is
-        # computed once.
-        duration(booked_not_used, inside).label("booked"),
-        duration(completed, inside).label("used"),
-        *((duration(sa.and_(booked_not_used, end_s > edge), spill).label("booked_spill"),
-           duration(sa.and_(completed, end_s > edge), spill).label("used_spill"))
-          if n > 1 else ()),
-        *(count(Booking.status == s).label(f"n_{s.value}") for s in STATUSES),
-        total(completed, Booking.attendees).label("people"),
-        # PostgreSQL aggregates the rest in parallel, which DISTINCT would prevent.
-        *((distinct(served, Booking.booker_id).label("bookers"),
-           distinct(served, Booking.organization_id).label("organizations"))
-          if dialect == "sqlite" else ()),
-        sa.func.coalesce(sa.func.sum(Booking.rating), 0).label("rating_sum"),
-        sa.func.count(Booking.rating).label("ratings"),
-        count(sa.and_(decided, Booking.status != BookingStatus.REJECTED)).label("approved"),
-        count(sa.and_(decided, Booking.status == BookingStatus.REJECTED)).label("rejected"),
-    ]
+        edge = sa.case(*((start < bounds.instant(k + 1), bound(k + 1))
+                         for k in range(bounds.first, bounds.last - 1)), else_=bound(bounds.last))
+    by_venue = dialect == "sqlite" or level == Level.VENUE
+    group = Booking.venue_id if by_venue else _sql_key(level)
     query = (
-        sa.select(*columns)
+        sa.select(group, sa.type_coerce(Booking.status, sa.String),
+                  _sub_period(bounds), sa.func.count(), sa.func.sum(Booking.attendees),
+                  sa.func.sum(_least(end_t, edge, dialect) - start_t),
+                  sa.func.coalesce(sa.func.sum(Booking.rating), 0),
+                  sa.func.count(Booking.rating), sa.func.count(Booking.decided_at))
         .select_from(Booking)
-        .join(Venue, Booking.venue_id == Venue.id)
         .where(*_starting_in(bounds, dialect))
-        # With one period the rows arrive grouped by venue (and unit): no sort is needed.
-        .group_by(*((sa.text("1"),) if n == 1 else (sa.text("1"), sa.text("2"))))
     )
-    return _join_scope(query, level, scope)
+    i = () if bounds.single else (sa.text("3"),)
+    if dialect == "sqlite":
+        query = query.group_by(Booking.venue_id, Booking.status, *i)
+        return _by_venue(query, scope, bounds, dialect, statuses=STATUSES)
+    if level != Level.VENUE or len(bounds.zones) > 1 or scope.venue_conditions():
+        query = _join_scope(query.join(Venue, _venue_of_booking(dialect)), level, scope, dialect)
+    keys = () if level == Level.DISTRICT else (sa.text("1"),)
+    return query.group_by(*keys, Booking.status, *i)
+
+
+def _reaching_query(scope: Scope, bounds: _Bounds, k: int, dialect: str):
+    """Per venue and status, the time inside sub-period k of the booked bookings that start
+    before it and reach into it (they start at most LONGEST_BOOKING earlier: a narrow range)."""
+    if dialect == "sqlite":
+        start_t = bounds.epoch(k)
+        end_t = _least(_epoch(Booking.end_at, dialect), bounds.epoch(k + 1), dialect)
+    else:
+        start_t = bounds.instant(k)
+        end_t = _least(Booking.end_at, bounds.instant(k + 1), dialect)
+    query = (
+        sa.select(Booking.venue_id, sa.type_coerce(Booking.status, sa.String),
+                  sa.func.sum(end_t - start_t))
+        .select_from(Booking)
+        .where(Booking.start_at >= bounds.low(k) - LONGEST_BOOKING,
+               Booking.start_at < bounds.high(k),
+               Booking.start_at < bounds.instant(k), Booking.end_at > bounds.instant(k))
+        .group_by(Booking.venue_id, Booking.status)
+    )
+    return _by_venue(query, scope, bounds, dialect, statuses=BOOKED)
+
+
+def _key_columns(level: Level, bounds: _Bounds, key, i) -> list[Any]:
+    """What a statement per key and sub-period groups by (the district and a single
+    sub-period are constants)."""
+    return [*(() if level == Level.DISTRICT else (key,)), *(() if bounds.single else (i,))]
+
+
+def _group_by_key(query, level: Level, bounds: _Bounds):
+    columns = _key_columns(level, bounds, sa.text("1"), sa.text("2"))
+    return query.group_by(*columns) if columns else query
 
 
 def _distinct_query(level: Level, scope: Scope, bounds: _Bounds, dialect: str):
     """Distinct bookers and organizations of confirmed or completed bookings per key and
-    sub-period (PostgreSQL; SQLite counts them in the main statement)."""
-    n = bounds.count
-    start = Booking.start_at
-    index = sa.case(*((start < bounds.instant(k + 1), k) for k in range(n - 1)),
-                    else_=n - 1) if n > 1 else sa.literal(0)
+    sub-period: distinct across the key's venues, so grouped by the key itself."""
     query = (
-        sa.select(_sql_key(level).label("key"), index.label("i"),
+        sa.select(_sql_key(level).label("key"), _sub_period(bounds).label("i"),
                   sa.func.count(sa.distinct(Booking.booker_id)),
                   sa.func.count(sa.distinct(Booking.organization_id)))
         .select_from(Booking)
-        .join(Venue, Booking.venue_id == Venue.id)
+        .join(Venue, _venue_of_booking(dialect))
         .where(Booking.status.in_(SERVED), *_starting_in(bounds, dialect))
-        .group_by(sa.text("1"), sa.text("2"))
     )
-    return _join_scope(query, level, scope)
+    return _group_by_key(_join_scope(query, level, scope, dialect), level, bounds)
 
 
-def _early_query(level: Level, scope: Scope, bounds: _Bounds, dialect: str):
-    """Booked and used seconds of bookings that start before the periods and reach into them
-    (a narrow range: here an index is welcome)."""
-    if dialect == "sqlite":
-        start_t = bounds.epoch(0)
-        end_t = _least(_epoch(Booking.end_at, dialect), bounds.epoch(1), dialect)
-    else:
-        start_t = bounds.instant(0)
-        end_t = _least(Booking.end_at, bounds.instant(1), dialect)
-    booked = Booking.status.in_(BOOKED)
-    completed = Booking.status == BookingStatus.COMPLETED
-    query = (
-        sa.select(_sql_key(level).label("key"),
-                  sa.func.sum(sa.case((booked, end_t - start_t))),
-                  sa.func.sum(sa.case((completed, end_t - start_t))))
-        .select_from(Booking)
-        .join(Venue, Booking.venue_id == Venue.id)
-        .where(Booking.start_at >= bounds.earliest - LONGEST_BOOKING,
-               Booking.start_at < bounds.latest_start,
-               Booking.start_at < bounds.instant(0), Booking.end_at > bounds.instant(0),
-               Booking.status.in_(BOOKED))
-        .group_by(sa.text("1"))
-    )
-    return _join_scope(query, level, scope)
-
-
-def _join_scope(query, level: Level, scope: Scope):
+def _join_scope(query, level: Level, scope: Scope, dialect: str):
     if level in (Level.COMMUNITY, Level.STREET) or scope.unit_conditions():
         query = query.join(Unit, Venue.unit_id == Unit.id).join(
             Community, Unit.community_id == Community.id)
     if scope.venue_conditions():
         query = query.where(*scope.venue_conditions())
+    if dialect == "sqlite":
+        query = query.where(Booking.venue_id.in_(_venue_scope_subquery(scope)))
     return query
 
 
 def _median_query(level: Level, scope: Scope, bounds: _Bounds, dialect: str):
-    """Median of decided_at − created_at per (key, sub-period), by window functions."""
-    n = bounds.count
-    start = Booking.start_at
-    index = sa.case(*((start < bounds.instant(k + 1), k) for k in range(n - 1)),
-                    else_=n - 1) if n > 1 else sa.literal(0)
+    """Median of decided_at − created_at per (key, sub-period), over the decided bookings
+    (ix_bookings_decided holds just them): the middle value or the two middle ones, summed,
+    and how many."""
+    decided = Booking.decided_at.is_not(None)
     if dialect != "sqlite":
         # percentile_cont interpolates intervals exactly: the mean of the middle two.
         query = (
-            sa.select(_sql_key(level).label("key"), index.label("i"),
+            sa.select(_sql_key(level).label("key"), _sub_period(bounds).label("i"),
                       sa.func.percentile_cont(0.5).within_group(
                           Booking.decided_at - Booking.created_at),
                       sa.literal(1))
             .select_from(Booking)
-            .join(Venue, Booking.venue_id == Venue.id)
-            .where(Booking.decided_at.is_not(None), *_starting_in(bounds, dialect))
-            .group_by(sa.text("1"), sa.text("2"))
+            .join(Venue, _venue_of_booking(dialect))
+            .where(decided, *_starting_in(bounds, dialect))
         )
-        return _join_scope(query, level, scope)
+        return _group_by_key(_join_scope(query, level, scope, dialect), level, bounds)
     seconds = _epoch(Booking.decided_at, dialect) - _epoch(Booking.created_at, dialect)
-    decided = (
-        sa.select(_sql_key(level).label("key"), index.label("i"), seconds.label("s"))
+    rows = (
+        sa.select(_sql_key(level).label("key"), _sub_period(bounds).label("i"),
+                  seconds.label("s"))
         .select_from(Booking)
-        .join(Venue, Booking.venue_id == Venue.id)
-        .where(Booking.decided_at.is_not(None), *_starting_in(bounds, dialect))
+        .join(Venue, _venue_of_booking(dialect))
+        .where(decided, *_starting_in(bounds, dialect))
     )
-    decided = _join_scope(decided, level, scope).subquery()
+    rows = _join_scope(rows, level, scope, dialect).subquery()
+    groups = _key_columns(level, bounds, rows.c.key, rows.c.i)
     ranked = sa.select(
-        decided.c.key, decided.c.i, decided.c.s,
-        sa.func.row_number().over(partition_by=[decided.c.key, decided.c.i],
-                                  order_by=decided.c.s).label("rn"),
-        sa.func.count().over(partition_by=[decided.c.key, decided.c.i]).label("n"),
+        rows.c.key, rows.c.i, rows.c.s,
+        sa.func.row_number().over(partition_by=groups or None, order_by=rows.c.s).label("rn"),
+        sa.func.count().over(partition_by=groups or None).label("n"),
     ).subquery()
     middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
     return (sa.select(ranked.c.key, ranked.c.i, sa.func.sum(ranked.c.s), sa.func.count())
@@ -613,7 +662,7 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
     zones = {v.timezone for v in venues}
     bounds = _Bounds(periods, zones)
     windows = _load_windows(scope)
-    closures = _load_closures(scope, bounds.earliest, bounds.latest)
+    closures = _load_closures(scope, bounds.low(0), bounds.high(bounds.count))
     open_time: dict[Any, list[list[int]]] = {key: [[0, 0, 0, 0] for _ in periods]
                                              for key in results}
     for v in venues:
@@ -622,7 +671,8 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
         for total, period in zip(sums, periods, strict=True):
             parts = open_microseconds(zone=zone, windows=windows.get(v.id, ()),
                                       closures=closures.get(v.id, ()), created_at=v.created_at,
-                                      archived_at=v.archived_at, period=period)
+                                      archived_at=v.archived_at, period=period,
+                                      closed_on_holidays=v.closed_on_holidays)
             for k in range(4):
                 total[k] += parts[k]
     for key, sums in open_time.items():
@@ -631,49 +681,77 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
 
     dialect = db.session.get_bind().dialect.name
     n = len(periods)
+    # Per key as SQL names it (the district is 0) and per venue: the key's figures and its
+    # booked and used time (microseconds, summed exactly and turned into hours once).
+    durations = {key: [[0, 0] for _ in periods] for key in results}
+    of_key = {0 if key is None else key: (results[key], durations[key]) for key in results}
+    of_venue = {v.id: (results[_venue_key(level, v)], durations[_venue_key(level, v)])
+                for v in venues}
+    booked = {s.value for s in BOOKED}
+    completed = BookingStatus.COMPLETED.value
+    rejected = BookingStatus.REJECTED.value
+    execute = db.session.connection().execute  # Core rows: no ORM processing per row
 
-    def group(key):
-        return results.get(None if level == Level.DISTRICT else key)
-
-    for row in db.session.execute(_booking_query(level, scope, bounds, dialect)).mappings():
-        series = group(row["key"])
-        if series is None:
+    if dialect == "sqlite":
+        groups = of_venue
+        statements = [_booking_query(level, scope, part, dialect)
+                      for zone in bounds.by_zone() for part in zone.parts(dialect)]
+    else:
+        groups = of_venue if level == Level.VENUE else of_key
+        statements = [_booking_query(level, scope, bounds, dialect)]
+    rows = [row for statement in statements for row in execute(statement).all()]
+    for group, status, i, count, attendees, length, rating_sum, ratings, decided in rows:
+        if group not in groups:
             continue
-        i = row["i"]
+        series, sums = groups[group]
         figures = series[i]
-        figures.booked_hours += _hours(row["booked"]) + _hours(row["used"])
-        figures.used_hours += _hours(row["used"])
-        if n > 1 and i + 1 < n:
-            series[i + 1].booked_hours += (_hours(row["booked_spill"])
-                                           + _hours(row["used_spill"]))
-            series[i + 1].used_hours += _hours(row["used_spill"])
-        for s in STATUSES:
-            figures.bookings[s.value] += row[f"n_{s.value}"]
-        figures.people_served += int(row["people"])
-        if dialect == "sqlite":
-            figures.distinct_bookers += row["bookers"]
-            figures.organizations_served += row["organizations"]
-        figures.rating_sum += int(row["rating_sum"])
-        figures.ratings += row["ratings"]
-        figures.approved += row["approved"]
-        figures.rejected += row["rejected"]
-    if dialect != "sqlite":
-        for key, i, bookers, organizations in db.session.execute(
-                _distinct_query(level, scope, bounds, dialect)):
-            series = group(key)
-            if series is not None:
-                series[i].distinct_bookers += bookers
-                series[i].organizations_served += organizations
-    for key, booked, used in db.session.execute(_early_query(level, scope, bounds, dialect)):
-        series = group(key)
-        if series is not None:
-            series[0].booked_hours += _hours(booked)
-            series[0].used_hours += _hours(used)
-    for key, i, total, count in db.session.execute(_median_query(level, scope, bounds, dialect)):
-        key = None if level == Level.DISTRICT else key
-        if key in results:
-            results[key][i].median_decision_hours = _hours(total) / count
+        figures.bookings[status] += count
+        figures.rating_sum += rating_sum
+        figures.ratings += ratings
+        if decided:
+            if status == rejected:
+                figures.rejected += decided
+            else:
+                figures.approved += decided
+        if status in booked:
+            sums[i][0] += _microseconds(length)
+            if status == completed:
+                sums[i][1] += _microseconds(length)
+                figures.people_served += attendees
+    for k in range(n):
+        for venue_id, status, length in (
+                row for zone in bounds.by_zone()
+                for row in execute(_reaching_query(scope, zone, k, dialect))):
+            if venue_id in of_venue:
+                _series, sums = of_venue[venue_id]
+                sums[k][0] += _microseconds(length)
+                if status == completed:
+                    sums[k][1] += _microseconds(length)
+    for key, series in results.items():
+        for figures, (booked_time, used_time) in zip(series, durations[key], strict=True):
+            figures.booked_hours += Fraction(booked_time, 3_600_000_000)
+            figures.used_hours += Fraction(used_time, 3_600_000_000)
+
+    for part in bounds.parts(dialect):
+        for key, i, bookers, organizations in execute(
+                _distinct_query(level, scope, part, dialect)):
+            if key in of_key:
+                figures = of_key[key][0][i]
+                figures.distinct_bookers += bookers
+                figures.organizations_served += organizations
+        for key, i, total, count in execute(_median_query(level, scope, part, dialect)):
+            if key in of_key:
+                of_key[key][0][i].median_decision_hours = _hours(total) / count
     return results
+
+
+def _microseconds(value) -> int:
+    """A duration from SQL in microseconds: an interval (timedelta) or whole seconds."""
+    if value is None:
+        return 0
+    if isinstance(value, timedelta):
+        return value // timedelta(microseconds=1)
+    return int(value) * 1_000_000
 
 
 def _hours(value) -> Fraction:
