@@ -64,6 +64,7 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         "MAIL_FROM": "MAIL_FROM",
         "SECRET_KEY": "SECRET_KEY",
         "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+        "PHOTO_DIR": "PHOTO_DIR",  # venue photos; default instance/photos (venues/manage.py)
     }
     for name, key in simple.items():
         value = env.get(ENV_PREFIX + name)

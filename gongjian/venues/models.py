@@ -104,6 +104,9 @@ class Venue(db.Model):
     requires_check_in: Mapped[bool] = mapped_column(default=False)
     cancel_deadline_minutes: Mapped[int] = mapped_column(default=120)
     max_series_days: Mapped[int] = mapped_column(default=182)
+    # Closed on mainland China's statutory holidays, open on make-up working days (调休) with the
+    # working-day windows: gongjian/venues/holidays.py.
+    closed_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -200,6 +203,8 @@ class VenuePhoto(db.Model):
     filename: Mapped[str] = mapped_column(sa.String(200))
     width: Mapped[int]
     height: Mapped[int]
+    # What the photo shows, for people who cannot see it (the img's alt text); may be empty.
+    caption: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

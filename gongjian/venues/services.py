@@ -15,6 +15,7 @@ from ..accounts.models import Unit
 from ..accounts.services import can_manage_unit
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
+from . import holidays
 from .intervals import Interval, local_dates, local_instant, merge, subtract
 from .models import (
     LONGEST_BOOKING_MINUTES,
@@ -61,7 +62,7 @@ def require_manager(actor, unit_id: int) -> None:
 
 def get_venue(venue_id: int, *, include_archived: bool = False) -> Venue:
     venue = db.session.get(Venue, venue_id)
-    if venue is None or (venue.is_archived and not include_archived):
+    if venue is None or (not include_archived and (venue.is_archived or not venue.unit.active)):
         raise NotFound("venue")
     return venue
 
@@ -170,6 +171,31 @@ def archive_venue(*, venue: Venue, actor, now: datetime) -> Venue:
     return venue
 
 
+def get_managed_venue(venue_id: int, *, actor) -> Venue:
+    """A venue the actor may change; to anyone else it does not exist (nobody learns about
+    other units' venues), and neither does an archived venue."""
+    venue = db.session.get(Venue, venue_id)
+    if venue is None or venue.is_archived or not can_manage_unit(actor, venue.unit_id):
+        raise NotFound("venue")
+    return venue
+
+
+def managed_units_query(actor, *, name: str = "") -> sa.Select:
+    """The units the actor manages (every unit for a district admin), by name; `name` keeps
+    those whose name contains it."""
+    select = sa.select(Unit).order_by(Unit.name, Unit.id)
+    if not getattr(actor, "is_admin", False):
+        from ..accounts.models import unit_managers
+
+        select = select.join(unit_managers, unit_managers.c.unit_id == Unit.id).where(
+            unit_managers.c.user_id == actor.id)
+    name = name.strip()
+    if name:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        select = select.where(Unit.name.ilike(f"%{escaped}%", escape="\\"))
+    return select
+
+
 # Opening hours ---------------------------------------------------------------------------
 
 
@@ -239,8 +265,16 @@ def _window_dict(w) -> dict[str, Any]:
             "valid_from": w.valid_from, "valid_until": w.valid_until}
 
 
+def day_windows(venue: Venue, day: date) -> list[OpeningHours]:
+    """The weekly windows that open the venue on its local date `day`: that weekday's valid
+    windows, or — with `closed_on_holidays` — none on a statutory holiday and the working-day
+    windows on a make-up working day (gongjian/venues/holidays.py)."""
+    return holidays.windows_on(venue.opening_hours, day,
+                               observes_holidays=venue.closed_on_holidays)
+
+
 def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
-    """The venue's weekly windows valid on each local date, as merged UTC intervals.
+    """The venue's windows of each local date (`day_windows`), as merged UTC intervals.
 
     Covers every window that overlaps [start, end); windows that touch (also across local
     midnight) join into one interval. Closures are not subtracted here.
@@ -250,8 +284,7 @@ def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interv
     intervals = [
         (local_instant(day, w.start_minute, zone), local_instant(day, w.end_minute, zone))
         for day in days
-        for w in venue.opening_hours
-        if w.weekday == day.weekday() and w.is_valid_on(day)
+        for w in day_windows(venue, day)
     ]
     # A window inside a skipped DST hour maps to an empty (or reversed) interval: it never opens.
     intervals = [(s, e) for s, e in intervals if s < e]
@@ -365,3 +398,72 @@ def open_intervals_on_local_day(
         windows = [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)]
         result[venue.id] = subtract(windows, closures.get(venue.id, ()))
     return result
+
+
+# The hours editor and the closures page (gongjian/venues/hours_views.py) -----------------------
+
+
+def copy_opening_hours(*, source: Venue, targets: Sequence[Venue], actor,
+                       now: datetime) -> None:
+    """Give each target venue the source's whole weekly timetable (validity dates included),
+    each through `set_opening_hours` (one audit event each); the caller commits all or none."""
+    require_manager(actor, source.unit_id)
+    windows = [Window(w.weekday, w.start_minute, w.end_minute, w.valid_from, w.valid_until)
+               for w in source.opening_hours]
+    if not windows:  # copying nothing would wipe the targets' hours
+        raise InvalidInput({"source": "no_hours"})
+    for target in targets:
+        if target.id == source.id or target.is_archived:
+            raise NotFound("venue")
+        set_opening_hours(venue=target, windows=windows, actor=actor, now=now)
+
+
+def set_closed_on_holidays(*, venue: Venue, closed: bool, actor, now: datetime) -> Venue:
+    """Switch the venue's holiday rule (gongjian/venues/holidays.py) on or off."""
+    require_manager(actor, venue.unit_id)
+    if venue.closed_on_holidays != closed:
+        before = {"closed_on_holidays": venue.closed_on_holidays}
+        venue.closed_on_holidays = closed
+        db.session.flush()
+        audit.record(actor=actor, action="venue.update", obj=venue, now=now, before=before,
+                     after={"closed_on_holidays": closed}, unit_id=venue.unit_id,
+                     venue_id=venue.id)
+    return venue
+
+
+def current_and_future_closures(venue: Venue, now: datetime) -> list[Closure]:
+    """The venue's closures that have not ended at `now` (suspensions never end), by start."""
+    return list(db.session.scalars(
+        sa.select(Closure).where(Closure.venue_id == venue.id,
+                                 sa.or_(Closure.end_at.is_(None), Closure.end_at > now))
+        .order_by(Closure.start_at, Closure.id)))
+
+
+def lift_closure(*, closure: Closure, actor, now: datetime) -> Closure | None:
+    """Reopen now: a closure (or suspension) that has begun ends at `now`, so the past stays
+    closed in the records and the openness figures; one that has not begun is removed.
+    Answers the closure when it was kept, None when it was removed."""
+    venue = closure.venue
+    require_manager(actor, venue.unit_id)
+    if closure.start_at >= now:
+        remove_closure(closure=closure, actor=actor, now=now)
+        return None
+    if closure.end_at is not None and closure.end_at <= now:
+        return closure  # already over
+    before = {"end_at": closure.end_at}
+    closure.end_at = now
+    db.session.flush()
+    audit.record(actor=actor, action="closure.update", obj=closure, now=now, before=before,
+                 after={"end_at": now}, unit_id=venue.unit_id, venue_id=venue.id)
+    return closure
+
+
+def managed_venues(actor, *, exclude: Venue | None = None) -> list[Venue]:
+    """The venues (not archived) of the units the actor manages, by unit and name."""
+    units = managed_units_query(actor).subquery()
+    select = (sa.select(Venue).join(units, units.c.id == Venue.unit_id)
+              .where(Venue.archived_at.is_(None))
+              .order_by(units.c.name, units.c.id, Venue.name, Venue.id))
+    if exclude is not None:
+        select = select.where(Venue.id != exclude.id)
+    return list(db.session.scalars(select))

@@ -200,8 +200,8 @@ def parse_filters(args: MultiDict, *, streets: list[Street],
 
 
 def photo_url(photo: VenuePhoto) -> str:
-    # Uploaded photos are served as static files under static/photos/.
-    return url_for("static", filename=f"photos/{photo.filename}")
+    # The cards show the photo's thumbnail, served by the venue console (venues/manage.py).
+    return url_for("manage.photo", name=photo.filename.removesuffix(".jpg") + ".thumb.jpg")
 
 
 def _hhmm(instant: datetime, zone: ZoneInfo, day_end: datetime) -> str:

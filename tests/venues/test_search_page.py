@@ -464,7 +464,7 @@ def test_a_card_shows_the_first_photo(world, en):
     db.session.commit()
     html = get(en).get_data(as_text=True)
     card = html.split(f'data-venue-id="{world.hall.id}"')[1].split("</article>")[0]
-    assert re.search(r'<img [^>]*src="/static/photos/hall-1.jpg"[^>]*alt="Photo of 报告厅">',
+    assert re.search(r'<img [^>]*src="/photos/hall-1.thumb.jpg"[^>]*alt="Photo of 报告厅">',
                      card, re.S)
     assert "hall-2.jpg" not in card
 
