@@ -45,6 +45,11 @@ def _data(booking: Booking) -> dict:
     }
 
 
+# The notices a unit's managers get about its bookings (the unit desk's panel).
+UNIT_NOTICE_KINDS = ("booking_requested", "booking_created", "booking_cancelled",
+                     "series_requested", "series_created", "series_cancelled", "pending_digest")
+
+
 def add_notice(user_ids, kind: str, *, booking_id: int | None, data: dict,
                now: datetime) -> None:
     """Insert one notice per recipient (a plain insert: it sits on every booking's hot path)."""

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
-from ..accounts.models import Membership, Organization, User
+from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
 from ..db import lock_row_for_write
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
@@ -113,9 +113,19 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _takes_bookings(venue: Venue | None) -> bool:
+    """Not archived, and its unit not deactivated by the street office."""
+    if venue is None or venue.archived_at is not None:
+        return False
+    return bool(db.session.scalar(_UNIT_ACTIVE, {"unit_id": venue.unit_id}))
+
+
+_UNIT_ACTIVE = sa.select(Unit.active).where(Unit.id == sa.bindparam("unit_id"))
+
+
 def _require_venue(venue_id: Any) -> Venue:
     venue = db.session.get(Venue, venue_id) if _is_id(venue_id) else None
-    if venue is None or venue.archived_at is not None:
+    if not _takes_bookings(venue):
         raise DomainError("venue_not_found")
     return venue
 
@@ -363,7 +373,7 @@ def lock_venue(venue_id: Any) -> Venue:
         venue = db.session.get(Venue, venue_id)
     else:
         venue = None
-    if venue is None or venue.archived_at is not None:
+    if not _takes_bookings(venue):
         raise DomainError("venue_not_found")
     return venue
 
@@ -563,15 +573,20 @@ def check_in_booking(*, booking: Booking, actor, now: datetime) -> Booking:
     return booking
 
 
-def mark_no_show(*, booking: Booking, actor, now: datetime) -> Booking:
-    """A manager records that nobody came: after the start, within 48 h after the end."""
-    _require_manager(actor, booking)
+def no_show_is_markable(booking: Booking, now: datetime) -> bool:
+    """Confirmed, or completed without a check-in; nobody checked in; after start + 15 min and
+    within 48 h after the end (also the unit desk's buttons)."""
     markable = booking.status == BookingStatus.CONFIRMED or (
         booking.status == BookingStatus.COMPLETED and booking.checked_in_at is None
     )
-    if not markable or booking.checked_in_at is not None:
-        raise _invalid(booking)
-    if not booking.start_at + NO_SHOW_GRACE <= now <= booking.end_at + NO_SHOW_MARK_WINDOW:
+    return (markable and booking.checked_in_at is None
+            and booking.start_at + NO_SHOW_GRACE <= now <= booking.end_at + NO_SHOW_MARK_WINDOW)
+
+
+def mark_no_show(*, booking: Booking, actor, now: datetime) -> Booking:
+    """A manager records that nobody came: after the start, within 48 h after the end."""
+    _require_manager(actor, booking)
+    if not no_show_is_markable(booking, now):
         raise _invalid(booking)
     _transition(booking, BookingStatus.NO_SHOW, actor=actor, now=now, action="booking.no_show")
     notify_booker(booking, "booking_no_show", now=now)
@@ -665,6 +680,19 @@ def close_venue(*, venue: Venue, start: datetime, end: datetime | None,
                     cancelled_by_id=actor.id if actor else None, reason=text[:REASON_MAX])
         notify_booker(booking, "booking_cancelled_by_manager", now=now)
     return closure, cancelled
+
+
+def bookings_outside_opening_hours(venue: Venue, now: datetime) -> list[Booking]:
+    """Slot-holding bookings not yet ended that the venue's opening hours (as they are now,
+    holidays included) no longer cover whole: a new timetable or holiday rule keeps them, and
+    the hours editor names them so a manager can decide."""
+    upcoming = db.session.scalars(sa.select(Booking).where(
+        Booking.venue_id == venue.id,
+        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.end_at > now,
+    ).order_by(Booking.start_at))
+    return [b for b in upcoming
+            if not covers(opening_windows(venue, b.start_at, b.end_at), b.start_at, b.end_at)]
 
 
 # Scheduled batches (each idempotent) ---------------------------------------------------------

@@ -59,6 +59,19 @@ def visible_booking_ids(user, booking_ids) -> set[int]:
     return set(db.session.scalars(query))
 
 
+def manageable_booking_ids(user, booking_ids) -> set[int]:
+    """Of these booking ids, the ones at units `user` manages (every one for district admins),
+    in one query: what the unit desk may open."""
+    ids = sorted({i for i in booking_ids if i is not None})
+    if not _is_user(user) or not ids:
+        return set()
+    query = sa.select(Booking.id).where(Booking.id.in_(ids))
+    if not user.is_admin:
+        managed = sa.select(unit_managers.c.unit_id).where(unit_managers.c.user_id == user.id)
+        query = query.join(Venue, Venue.id == Booking.venue_id).where(Venue.unit_id.in_(managed))
+    return set(db.session.scalars(query))
+
+
 def can_view_person(viewer, person: User) -> bool:
     """A person's contact details: themselves, district admins, and the managers of a unit
     at which they have booked."""
