@@ -83,3 +83,35 @@ def record(
             "after": _plain(after) if after is not None else None,
         },
     )
+
+
+def events_query(
+    *,
+    unit_id: int | None = None,
+    venue_id: int | None = None,
+    actor_id: int | None = None,
+    action: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> sa.Select:
+    """Audit events, newest first, narrowed by unit, venue, actor, action and [start, end)."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if unit_id is not None:
+        query = query.where(AuditEvent.unit_id == unit_id)
+    if venue_id is not None:
+        query = query.where(AuditEvent.venue_id == venue_id)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if start is not None:
+        query = query.where(AuditEvent.at >= start)
+    if end is not None:
+        query = query.where(AuditEvent.at < end)
+    return query
+
+
+def actions_present() -> list[str]:
+    """Every action the log holds, alphabetically."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)))

@@ -110,3 +110,30 @@ def send_pending_emails(*, now: datetime) -> int:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             smtp.quit()
     return sent
+
+
+def send_now(message: EmailMessage) -> bool:
+    """Send one message at once, outside any transaction (e.g. an invitation, which has no
+    notice to retry from): True when the server took it, False when SMTP is not configured or
+    the send failed (logged), so the caller can fall back."""
+    if not mail_configured():
+        return False
+    if not message["From"]:
+        message["From"] = current_app.config["MAIL_FROM"]
+    if not message["Message-ID"]:
+        message["Message-ID"] = make_msgid(domain="gongjian")
+    try:
+        smtp = _connect()
+    except (OSError, smtplib.SMTPException):
+        log.warning("SMTP server unreachable; message %r not sent", message["Subject"],
+                    exc_info=True)
+        return False
+    try:
+        smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        log.warning("sending %r failed", message["Subject"], exc_info=True)
+        return False
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            smtp.quit()
+    return True

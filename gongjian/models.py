@@ -4,6 +4,7 @@ from .accounts.models import (  # noqa: F401
     ApiToken,
     Community,
     FeedToken,
+    ManagerInvitation,
     Membership,
     Notification,
     Organization,

@@ -167,6 +167,9 @@ class Organization(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Suspended by a district admin (status `suspended`): when and why.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    suspension_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     community: Mapped[Community] = relationship()
     memberships: Mapped[list[Membership]] = relationship(
@@ -231,6 +234,34 @@ class FeedToken(db.Model):
     )
     secret: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ManagerInvitation(db.Model):
+    """A district admin invites someone without an account to manage a unit; the link carries
+    a token of which only the SHA-256 is stored."""
+
+    __tablename__ = "manager_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    def is_open_at(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > now
+
+    def __repr__(self) -> str:
+        return f"<ManagerInvitation {self.id} {self.email} unit {self.unit_id}>"
 
 
 class Notification(db.Model):

@@ -44,6 +44,8 @@ def add_street(*, name: str, actor, now: datetime) -> Street:
     require_admin(actor)
     street = create_street(name=name)
     street.created_at = now
+    audit.record(actor=actor, action="street.create", obj=street, now=now,
+                 after={"name": street.name})
     return street
 
 
@@ -52,6 +54,45 @@ def add_community(*, name: str, street: Street, actor, now: datetime) -> Communi
     require_admin(actor)
     community = create_community(name=name, street=street)
     community.created_at = now
+    audit.record(actor=actor, action="community.create", obj=community, now=now,
+                 after={"name": community.name, "street_id": street.id})
+    return community
+
+
+def rename_street(*, street: Street, name: str, actor, now: datetime) -> Street:
+    """District admins rename streets; names stay unique."""
+    require_admin(actor)
+    name = clean_name(name, NAME_MAX["street"])
+    if name == street.name:
+        return street
+    taken = db.session.scalar(sa.select(Street.id).where(Street.name == name,
+                                                         Street.id != street.id))
+    if taken is not None:
+        raise InvalidInput({"name": "taken"})
+    before = {"name": street.name}
+    street.name = name
+    db.session.flush()
+    audit.record(actor=actor, action="street.rename", obj=street, now=now, before=before,
+                 after={"name": name})
+    return street
+
+
+def rename_community(*, community: Community, name: str, actor, now: datetime) -> Community:
+    """District admins rename communities; names stay unique within their street."""
+    require_admin(actor)
+    name = clean_name(name, NAME_MAX["community"])
+    if name == community.name:
+        return community
+    taken = db.session.scalar(sa.select(Community.id).where(
+        Community.street_id == community.street_id, Community.name == name,
+        Community.id != community.id))
+    if taken is not None:
+        raise InvalidInput({"name": "taken"})
+    before = {"name": community.name}
+    community.name = name
+    db.session.flush()
+    audit.record(actor=actor, action="community.rename", obj=community, now=now, before=before,
+                 after={"name": name})
     return community
 
 
@@ -91,6 +132,20 @@ def update_unit(*, unit: Unit, actor, now: datetime, **values: Any) -> Unit:
     db.session.flush()
     audit.record(actor=actor, action="unit.update", obj=unit, now=now, before=before,
                  after=audit.snapshot(unit, UNIT_AUDIT_FIELDS), unit_id=unit.id)
+    return unit
+
+
+def set_unit_active(*, unit: Unit, active: bool, actor, now: datetime) -> Unit:
+    """District admins deactivate a unit (its venues leave the residents' search, the public
+    board and the public calendars) and reactivate it."""
+    require_admin(actor)
+    if unit.active == active:
+        return unit
+    unit.active = active
+    db.session.flush()
+    audit.record(actor=actor, action="unit.reactivate" if active else "unit.deactivate",
+                 obj=unit, now=now, before={"active": not active}, after={"active": active},
+                 unit_id=unit.id)
     return unit
 
 
@@ -145,3 +200,31 @@ def units_query(*, viewer=None, community_id: int | None = None, street_id: int 
 def managed_units_query(user) -> sa.Select:
     return (sa.select(Unit).join(unit_managers, unit_managers.c.unit_id == Unit.id)
             .where(unit_managers.c.user_id == user.id).order_by(Unit.id))
+
+
+def units_without_managers_query() -> sa.Select:
+    """Active units nobody manages."""
+    managed = sa.select(unit_managers.c.unit_id).where(unit_managers.c.unit_id == Unit.id)
+    return (sa.select(Unit).where(Unit.active.is_(True), ~managed.exists())
+            .order_by(Unit.name, Unit.id))
+
+
+def admin_units_query(*, q: str | None = None, street_id: int | None = None,
+                      community_id: int | None = None, type: str | None = None,
+                      active: bool | None = None, without_managers: bool = False) -> sa.Select:
+    """Every unit, active or not, by name, with the district console's filters."""
+    query = sa.select(Unit).order_by(Unit.name, Unit.id)
+    if q:
+        query = query.where(Unit.name.icontains(q.strip(), autoescape=True))
+    if community_id is not None:
+        query = query.where(Unit.community_id == community_id)
+    if street_id is not None:
+        query = query.join(Unit.community).where(Community.street_id == street_id)
+    if type is not None:
+        query = query.where(Unit.type == UnitType(type))
+    if active is not None:
+        query = query.where(Unit.active.is_(active))
+    if without_managers:
+        managed = sa.select(unit_managers.c.unit_id).where(unit_managers.c.unit_id == Unit.id)
+        query = query.where(~managed.exists())
+    return query
