@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .bookings.views import bp as bookings_bp
     from .feeds.views import bp as feeds_bp
     from .stats.views import bp as stats_bp
+    from .venues.manage import bp as manage_bp
     from .venues.views import bp as venues_bp
 
     app.register_blueprint(accounts_bp)
@@ -83,6 +84,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(manage_bp)
+    from .bookings.desk import bp as desk_bp
+
+    app.register_blueprint(desk_bp)
+    from .venues.hours_views import bp as hours_bp
+
+    app.register_blueprint(hours_bp)
+
+    from .admin import init_app as init_admin
+
+    init_admin(app)
 
     from .cli import init_app as init_cli
 

@@ -110,7 +110,6 @@ def test_notices_follow_the_page_language(scene, client):
     assert "时间：2026-12-05 14:00–16:00" in page
 
 
-@pytest.mark.skip(reason="waits for the lead's Chinese catalog of the page's own words")
 def test_unread_notices_say_so_in_chinese(scene, client):
     login(client, scene.resident, lang="zh")
     assert "未读" in text(client.get("/notifications"))

@@ -120,13 +120,16 @@ class Visit:
 
     def check(self, name: str) -> None:
         """The page as it stands: screenshot, no console error so far, axe finds nothing
-        serious or critical."""
+        serious or critical, nothing scrolls sideways."""
         self.step += 1
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         self.page.screenshot(path=str(self.shots / f"{self.step:02d}-{slug}.png"), full_page=True)
         assert self.console_errors == [], f"console errors on {name}: {self.console_errors}"
         violations = axe_violations(self.page)
         assert violations == [], f"axe on {name}:\n" + "\n".join(violations)
+        width = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert width <= 0, f"{name} scrolls sideways by {width}px"
 
 
 def axe_violations(page) -> list[str]:
