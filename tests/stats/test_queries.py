@@ -15,7 +15,8 @@ from gongjian.extensions import db
 from gongjian.stats.periods import Period
 from gongjian.stats.services import Level, Scope, compute_figures, monthly_series
 
-from ..factories import local
+from ..conftest import NOW
+from ..factories import Factory, local
 from .conftest import insert_booking
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -82,12 +83,11 @@ def _plans_of_booking_reads(statements):
 
 
 @pytest.mark.parametrize("level", [Level.VENUE, Level.UNIT, Level.DISTRICT])
-def test_sqlite_reads_the_bookings_through_the_figures_indexes(app, make, level):
+def test_sqlite_reads_the_bookings_through_the_figures_indexes(sqlite_only_app, level):
     """Without statistics too (a test database has none): every statement reads index
     ranges, the big ones only from the figures indexes (no table visits) and, over the whole
     district, without sorting the bookings by key (but for the medians' window)."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's planner")
+    make = Factory(now=NOW)
     first, second = _autumn_of_two_units(make)
     statements = []
 
