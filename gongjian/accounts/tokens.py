@@ -39,17 +39,14 @@ def issue_token_for(*, user: User, now: datetime) -> tuple[ApiToken, str]:
     return token, secret
 
 
-_LIVE_TOKEN = (
-    sa.select(ApiToken)
-    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
-    .options(joinedload(ApiToken.user))
-)
-
-
 def find_api_token(secret: str) -> ApiToken | None:
     """The live (not revoked) token with this secret, if any, with its user (one query: every
     API request asks)."""
-    return db.session.scalars(_LIVE_TOKEN, {"token_hash": hash_token(secret)}).first()
+    return db.session.scalars(
+        sa.select(ApiToken)
+        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))
+    ).first()
 
 
 def touch_api_token(token: ApiToken, *, now: datetime) -> bool:
