@@ -138,6 +138,19 @@ def flash_refusal(error: InvalidInput) -> None:
     show_errors(None, error)
 
 
+def _commit_change(change: Callable[[], object], done: str) -> None:
+    """Run one service change and commit, flashing `done`; a refusal rolls back and is
+    flashed instead (the buttons without a form of their own)."""
+    try:
+        change()
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash_refusal(error)
+    else:
+        flash(done, "success")
+
+
 def _int_arg(args: MultiDict, name: str) -> int | None:
     value = (args.get(name) or "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
@@ -494,14 +507,9 @@ def unit_remove_manager(unit_id: int, user_id: int):
 @bp.post("/invitations/<int:invitation_id>/revoke")
 def invitation_revoke(invitation_id: int):
     invitation = _get(ManagerInvitation, invitation_id)
-    try:
-        people.revoke_invitation(invitation=invitation, actor=_actor(), now=now())
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        flash(_("The invitation of %(email)s is withdrawn.", email=invitation.email), "success")
+    _commit_change(
+        lambda: people.revoke_invitation(invitation=invitation, actor=_actor(), now=now()),
+        _("The invitation of %(email)s is withdrawn.", email=invitation.email))
     return redirect(url_for("admin.unit", unit_id=invitation.unit_id))
 
 
@@ -540,15 +548,9 @@ def organization(organization_id: int):
 @bp.post("/organizations/<int:organization_id>/approve")
 def organization_approve(organization_id: int):
     organization = _get(Organization, organization_id)
-    try:
-        people.review_organization(organization=organization, actor=_actor(), now=now())
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        flash(_("“%(name)s” is approved: its members may book for it.", name=organization.name),
-              "success")
+    _commit_change(
+        lambda: people.review_organization(organization=organization, actor=_actor(), now=now()),
+        _("“%(name)s” is approved: its members may book for it.", name=organization.name))
     if request.form.get("back") == "list":
         return redirect(url_for("admin.organizations", status="pending"))
     return redirect(url_for("admin.organization", organization_id=organization.id))
@@ -576,15 +578,9 @@ def organization_suspend(organization_id: int):
 @bp.post("/organizations/<int:organization_id>/restore")
 def organization_restore(organization_id: int):
     organization = _get(Organization, organization_id)
-    try:
-        people.restore_organization(organization=organization, actor=_actor(), now=now())
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        flash(_("“%(name)s” is restored and may book again.", name=organization.name),
-              "success")
+    _commit_change(
+        lambda: people.restore_organization(organization=organization, actor=_actor(), now=now()),
+        _("“%(name)s” is restored and may book again.", name=organization.name))
     return redirect(url_for("admin.organization", organization_id=organization.id))
 
 
@@ -636,30 +632,17 @@ def user_suspend(user_id: int):
 @bp.post("/users/<int:user_id>/restore")
 def user_restore(user_id: int):
     user = _get(User, user_id)
-    try:
-        people.restore_user(user=user, actor=_actor(), now=now())
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        flash(_("The booking rights of %(name)s are restored.", name=user.name), "success")
+    _commit_change(lambda: people.restore_user(user=user, actor=_actor(), now=now()),
+                   _("The booking rights of %(name)s are restored.", name=user.name))
     return redirect(url_for("admin.user", user_id=user.id))
 
 
 def _set_admin(user_id: int, is_admin: bool):
     user = _get(User, user_id)
-    try:
-        people.set_district_admin(user=user, is_admin=is_admin, actor=_actor(), now=now())
-        db.session.commit()
-    except InvalidInput as error:
-        db.session.rollback()
-        flash_refusal(error)
-    else:
-        if is_admin:
-            flash(_("%(name)s is now a district admin.", name=user.name), "success")
-        else:
-            flash(_("%(name)s is no longer a district admin.", name=user.name), "success")
+    done = (_("%(name)s is now a district admin.", name=user.name) if is_admin
+            else _("%(name)s is no longer a district admin.", name=user.name))
+    _commit_change(lambda: people.set_district_admin(user=user, is_admin=is_admin,
+                                                     actor=_actor(), now=now()), done)
     return redirect(url_for("admin.user", user_id=user.id))
 
 
