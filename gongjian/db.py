@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -98,3 +100,42 @@ def lock_row_for_write(session, table: sa.Table, row_id: int) -> bool:
         sa.select(table.c.id).where(table.c.id == row_id).with_for_update()
     ).first()
     return found is not None
+
+
+# Statements `read_all` runs at once on SQLite: SQLite leaves Python's lock while it works, so
+# two cores read two statements; a third keeps a core busy while another hands over its rows.
+CONCURRENT_READS = 3
+
+
+def read_all(session, statements: Sequence[sa.Executable]) -> Callable[[], list[list[sa.Row]]]:
+    """Start reading every statement; the answer is a function that waits for their rows, in
+    the order given, so the caller can compute something else meanwhile.
+
+    On a SQLite file, while this session holds no uncommitted writes, the statements run at
+    once on connections of their own. Each then reads its own snapshot, as every read of the
+    session outside a write transaction already does. Elsewhere they run one after another on
+    the session's connection when asked: on PostgreSQL, where one transaction gives every
+    statement the same snapshot, and on SQLite when only this session sees its writes yet.
+    """
+    connection = session.connection()
+    if len(statements) > 1 and _can_read_aside(connection):
+        engine = connection.engine
+        executor = ThreadPoolExecutor(max_workers=min(CONCURRENT_READS, len(statements)),
+                                      thread_name_prefix="gongjian-read")
+        futures = [executor.submit(_read, engine, statement) for statement in statements]
+        executor.shutdown(wait=False)
+        return lambda: [future.result() for future in futures]
+    return lambda: [connection.execute(statement).all() for statement in statements]
+
+
+def _read(engine: Engine, statement: sa.Executable) -> list[sa.Row]:
+    with engine.connect() as connection:
+        return connection.execute(statement).all()
+
+
+def _can_read_aside(connection: sa.Connection) -> bool:
+    database = connection.engine.url.database or ""
+    if connection.dialect.name != "sqlite" or database in ("", ":memory:") or (
+            "mode=memory" in database):
+        return False
+    return not connection.connection.dbapi_connection.in_transaction

@@ -51,7 +51,7 @@ from sqlalchemy.sql import operators
 from ..accounts.models import Community, Street, Unit, User
 from ..accounts.services import can_manage_unit, managed_unit_ids
 from ..bookings.models import Booking, BookingStatus
-from ..db import UTCDateTime
+from ..db import UTCDateTime, read_all
 from ..errors import NotAllowed
 from ..extensions import db
 from ..venues.intervals import format_hhmm
@@ -661,6 +661,22 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
 
     zones = {v.timezone for v in venues}
     bounds = _Bounds(periods, zones)
+    dialect = db.session.get_bind().dialect.name
+    n = len(periods)
+    # The booking aggregates, started first: SQLite reads them meanwhile (db.read_all).
+    if dialect == "sqlite":
+        booking_statements = [_booking_query(level, scope, part, dialect)
+                              for zone in bounds.by_zone() for part in zone.parts(dialect)]
+    else:
+        booking_statements = [_booking_query(level, scope, bounds, dialect)]
+    parts = bounds.parts(dialect)
+    distinct_statements = [_distinct_query(level, scope, part, dialect) for part in parts]
+    median_statements = [_median_query(level, scope, part, dialect) for part in parts]
+    reaching_statements = [(k, _reaching_query(scope, zone, k, dialect))
+                           for k in range(n) for zone in bounds.by_zone()]
+    rows_of = read_all(db.session, [*booking_statements, *distinct_statements,
+                                    *median_statements, *(s for _, s in reaching_statements)])
+
     windows = _load_windows(scope)
     closures = _load_closures(scope, bounds.low(0), bounds.high(bounds.count))
     open_time: dict[Any, list[list[int]]] = {key: [[0, 0, 0, 0] for _ in periods]
@@ -669,18 +685,16 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
         sums = open_time[_venue_key(level, v)]
         zone = ZoneInfo(v.timezone)
         for total, period in zip(sums, periods, strict=True):
-            parts = open_microseconds(zone=zone, windows=windows.get(v.id, ()),
-                                      closures=closures.get(v.id, ()), created_at=v.created_at,
-                                      archived_at=v.archived_at, period=period,
-                                      closed_on_holidays=v.closed_on_holidays)
+            parts_open = open_microseconds(
+                zone=zone, windows=windows.get(v.id, ()), closures=closures.get(v.id, ()),
+                created_at=v.created_at, archived_at=v.archived_at, period=period,
+                closed_on_holidays=v.closed_on_holidays)
             for k in range(4):
-                total[k] += parts[k]
+                total[k] += parts_open[k]
     for key, sums in open_time.items():
         for figures, total in zip(results[key], sums, strict=True):
             figures.add_open(OpenParts.from_microseconds(total))
 
-    dialect = db.session.get_bind().dialect.name
-    n = len(periods)
     # Per key as SQL names it (the district is 0) and per venue: the key's figures and its
     # booked and used time (microseconds, summed exactly and turned into hours once).
     durations = {key: [[0, 0] for _ in periods] for key in results}
@@ -690,38 +704,41 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
     booked = {s.value for s in BOOKED}
     completed = BookingStatus.COMPLETED.value
     rejected = BookingStatus.REJECTED.value
-    execute = db.session.connection().execute  # Core rows: no ORM processing per row
+    answers = iter(rows_of())
 
-    if dialect == "sqlite":
-        groups = of_venue
-        statements = [_booking_query(level, scope, part, dialect)
-                      for zone in bounds.by_zone() for part in zone.parts(dialect)]
-    else:
-        groups = of_venue if level == Level.VENUE else of_key
-        statements = [_booking_query(level, scope, bounds, dialect)]
-    rows = [row for statement in statements for row in execute(statement).all()]
-    for group, status, i, count, attendees, length, rating_sum, ratings, decided in rows:
-        if group not in groups:
-            continue
-        series, sums = groups[group]
-        figures = series[i]
-        figures.bookings[status] += count
-        figures.rating_sum += rating_sum
-        figures.ratings += ratings
-        if decided:
-            if status == rejected:
-                figures.rejected += decided
-            else:
-                figures.approved += decided
-        if status in booked:
-            sums[i][0] += _microseconds(length)
-            if status == completed:
-                sums[i][1] += _microseconds(length)
-                figures.people_served += attendees
-    for k in range(n):
-        for venue_id, status, length in (
-                row for zone in bounds.by_zone()
-                for row in execute(_reaching_query(scope, zone, k, dialect))):
+    groups = of_venue if dialect == "sqlite" or level == Level.VENUE else of_key
+    for _ in booking_statements:
+        for group, status, i, count, attendees, length, rating_sum, ratings, decided in next(
+                answers):
+            if group not in groups:
+                continue
+            series, sums = groups[group]
+            figures = series[i]
+            figures.bookings[status] += count
+            figures.rating_sum += rating_sum
+            figures.ratings += ratings
+            if decided:
+                if status == rejected:
+                    figures.rejected += decided
+                else:
+                    figures.approved += decided
+            if status in booked:
+                sums[i][0] += _microseconds(length)
+                if status == completed:
+                    sums[i][1] += _microseconds(length)
+                    figures.people_served += attendees
+    for _ in distinct_statements:
+        for key, i, bookers, organizations in next(answers):
+            if key in of_key:
+                figures = of_key[key][0][i]
+                figures.distinct_bookers += bookers
+                figures.organizations_served += organizations
+    for _ in median_statements:
+        for key, i, total, count in next(answers):
+            if key in of_key:
+                of_key[key][0][i].median_decision_hours = _hours(total) / count
+    for k, _ in reaching_statements:
+        for venue_id, status, length in next(answers):
             if venue_id in of_venue:
                 _series, sums = of_venue[venue_id]
                 sums[k][0] += _microseconds(length)
@@ -731,17 +748,6 @@ def compute_series(periods: Sequence[Period], *, level: Level | str,
         for figures, (booked_time, used_time) in zip(series, durations[key], strict=True):
             figures.booked_hours += Fraction(booked_time, 3_600_000_000)
             figures.used_hours += Fraction(used_time, 3_600_000_000)
-
-    for part in bounds.parts(dialect):
-        for key, i, bookers, organizations in execute(
-                _distinct_query(level, scope, part, dialect)):
-            if key in of_key:
-                figures = of_key[key][0][i]
-                figures.distinct_bookers += bookers
-                figures.organizations_served += organizations
-        for key, i, total, count in execute(_median_query(level, scope, part, dialect)):
-            if key in of_key:
-                of_key[key][0][i].median_decision_hours = _hours(total) / count
     return results
 
 

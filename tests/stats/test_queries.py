@@ -3,6 +3,8 @@ the bookings through the figures indexes (no table visits, no sort by key)."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -117,3 +119,54 @@ def test_sqlite_reads_the_bookings_through_the_figures_indexes(sqlite_only_app, 
 def test_the_figures_indexes_exist(app):
     names = {index["name"] for index in sa.inspect(db.engine).get_indexes("bookings")}
     assert {"ix_bookings_figures", "ix_bookings_decided"} <= names
+
+
+def test_sqlite_reads_committed_figures_at_once_and_agrees_with_one_by_one(
+        sqlite_only_app, monkeypatch):
+    """With nothing uncommitted, SQLite reads the aggregates on connections of their own, at
+    once; the figures are exactly those read one statement after another."""
+    make = Factory(now=NOW)
+    first, second = _autumn_of_two_units(make)
+    db.session.commit()
+    threads = set()
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        threads.add(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        months, at_once = monthly_series(AUTUMN, level=Level.UNIT)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert any(name.startswith("gongjian-read") for name in threads)
+    monkeypatch.setattr(importlib.import_module("gongjian.db"), "_can_read_aside",
+                        lambda connection: False)
+    _, one_by_one = monthly_series(AUTUMN, level=Level.UNIT)
+    assert {k: [asdict(f) for f in v] for k, v in at_once.items()} == {
+        k: [asdict(f) for f in v] for k, v in one_by_one.items()}
+    assert sum(f.bookings_total for s in at_once.values() for f in s) == 17
+    assert set(at_once) == {first.id, second.id}
+
+
+def test_uncommitted_bookings_count_read_on_the_sessions_own_connection(sqlite_only_app):
+    """Bookings written but not yet committed are seen: the reads stay on the session's
+    connection (other connections would not see them)."""
+    make = Factory(now=NOW)
+    first, _second = _autumn_of_two_units(make)
+    db.session.commit()
+    venue = make.venue(unit=first, hours=ALL_DAY)
+    insert_booking(venue=venue, booker=make.user(), start=local(2026, 10, 10, 9),
+                   end=local(2026, 10, 10, 11), status="completed", attendees=40)
+    threads = set()
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        threads.add(threading.current_thread().name)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        figures = compute_figures(AUTUMN, level=Level.UNIT, scope=Scope(unit_ids=[first.id]))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert not any(name.startswith("gongjian-read") for name in threads)
+    assert figures[first.id].bookings_total == 8
+    assert figures[first.id].people_served == 40 + 3 + 6 + 9
