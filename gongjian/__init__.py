@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request, session
 
 from . import errors, labels, ops, ratelimit, templating
 from .config import load_config
-from .db import sqlite_engine_options
+from .db import ping_idle_connections, sqlite_engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +44,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = sqlite_engine_options()
     else:
-        options = {"pool_pre_ping": True}
+        options = {}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

@@ -1,9 +1,10 @@
-"""Declarative base, the UTC instant column type and the database-level locking helpers."""
+"""Declarative base, the UTC instant column type, SQLite's settings and concurrent reads."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -82,24 +83,40 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def lock_row_for_write(session, table: sa.Table, row_id: int) -> bool:
-    """Take the write lock that serializes writers of one row, before reading what they decide on.
+# A pooled connection idle this long is pinged before use: the server may have restarted, or
+# something between may have dropped it. One in steady use is not (a ping per request would
+# be a round trip on every request); if the server went away meanwhile, its statement fails
+# once, SQLAlchemy discards the whole pool and the next requests connect afresh.
+PING_AFTER_IDLE_SECONDS = 10
 
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the row. SQLite: a no-op write of the row, which makes
-    the driver open the transaction with ``BEGIN IMMEDIATE`` (the whole database's write lock).
-    Answers whether the row exists.
-    """
-    if session.get_bind().dialect.name == "sqlite":
-        # Touch a plain column: rewriting the key would make SQLite walk every child row.
-        touched = next(c for c in table.columns if not c.primary_key and not c.foreign_keys)
-        result = session.execute(
-            sa.update(table).where(table.c.id == row_id).values({touched: touched})
-        )
-        return result.rowcount == 1
-    found = session.execute(
-        sa.select(table.c.id).where(table.c.id == row_id).with_for_update()
-    ).first()
-    return found is not None
+
+def ping_idle_connections(engine: Engine) -> None:
+    """Check pooled connections that sat idle before lending them again (a lighter
+    `pool_pre_ping`): a dead one is replaced, the request never sees it."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        record.info["idle_from"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, proxy) -> None:
+        idle_from = record.info.pop("idle_from", None)
+        if idle_from is None or time.monotonic() - idle_from < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_connection.rollback()
+        except Exception as error:  # any driver's "connection is gone"
+            raise sa.exc.DisconnectionError() from error
+
+
+def execute_core(session, statement: sa.Executable, params: dict | None = None) -> sa.Result:
+    """A Core statement on the session's connection, after flushing what the session holds
+    (as its own execute would), without the ORM's work per statement: for the hot paths."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 # Statements `read_all` runs at once on SQLite: SQLite leaves Python's lock while it works, so

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -39,14 +40,19 @@ def issue_token_for(*, user: User, now: datetime) -> tuple[ApiToken, str]:
     return token, secret
 
 
+@functools.cache
+def _live_token_query() -> sa.Select:
+    # Built when first asked, after every model is mapped (joinedload needs the mappers).
+    return (sa.select(ApiToken)
+            .where(ApiToken.token_hash == sa.bindparam("token_hash"),
+                   ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.user)))
+
+
 def find_api_token(secret: str) -> ApiToken | None:
     """The live (not revoked) token with this secret, if any, with its user (one query: every
     API request asks)."""
-    return db.session.scalars(
-        sa.select(ApiToken)
-        .where(ApiToken.token_hash == hash_token(secret), ApiToken.revoked_at.is_(None))
-        .options(joinedload(ApiToken.user))
-    ).first()
+    return db.session.scalars(_live_token_query(), {"token_hash": hash_token(secret)}).first()
 
 
 def touch_api_token(token: ApiToken, *, now: datetime) -> bool:

@@ -91,7 +91,19 @@ def notify_booker(booking: Booking, kind: str, *, now: datetime) -> None:
 
 
 def notify_managers(booking: Booking, kind: str, *, now: datetime) -> None:
-    notify(manager_ids(booking.venue.unit_id), kind, booking, now=now)
+    """One notice to each manager of the venue's unit, in one statement (every booking that is
+    made or requested sends them)."""
+    if _suppressed.get():
+        return
+    notices = Notification.__table__
+    managers = sa.select(
+        unit_managers.c.user_id, sa.literal(kind, notices.c.kind.type),
+        sa.literal(booking.id, notices.c.booking_id.type),
+        sa.literal(_data(booking), notices.c.data.type),
+        sa.literal(now, notices.c.created_at.type),
+    ).where(unit_managers.c.unit_id == booking.venue.unit_id)
+    db.session.connection().execute(notices.insert().from_select(
+        ["user_id", "kind", "booking_id", "data", "created_at"], managers))
 
 
 def _series_data(series: Series, bookings: Sequence[Booking]) -> dict:

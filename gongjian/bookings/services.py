@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
-from ..db import lock_row_for_write
+from ..db import execute_core
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
@@ -117,7 +119,7 @@ def _takes_bookings(venue: Venue | None) -> bool:
     """Not archived, and its unit not deactivated by the street office."""
     if venue is None or venue.archived_at is not None:
         return False
-    return bool(db.session.scalar(_UNIT_ACTIVE, {"unit_id": venue.unit_id}))
+    return bool(execute_core(db.session, _UNIT_ACTIVE, {"unit_id": venue.unit_id}).scalar())
 
 
 _UNIT_ACTIVE = sa.select(Unit.active).where(Unit.id == sa.bindparam("unit_id"))
@@ -170,7 +172,7 @@ def _active_count(owner: str, value: int, venue_id: int, now: datetime,
     """Active bookings not yet ended at the venue; a series counts once (its own excluded)."""
     query = _active_count_query(owner, series_id is not None)
     params = {"owner": value, "venue_id": venue_id, "now": now, "series_id": series_id}
-    return db.session.scalar(query, params) or 0
+    return execute_core(db.session, query, params).scalar() or 0
 
 
 @functools.cache
@@ -194,7 +196,7 @@ def busy_intervals(
     """Intervals of the venue's slot-holding bookings that overlap [start, end)."""
     params = {"venue_id": venue_id, "start": start, "end": end,
               "earliest_start": start - LONGEST_BOOKING, "exclude_id": exclude_id}
-    rows = db.session.execute(_busy_query(exclude_id is not None), params)
+    rows = execute_core(db.session, _busy_query(exclude_id is not None), params)
     return [(s, e) for s, e in rows]
 
 
@@ -309,11 +311,17 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
     candidates: list[datetime] = []
     for free_start, free_end in free:
         offset = minutes_since_local_midnight(free_start, venue.zone) % venue.slot_minutes
-        slot = free_start if offset == 0 else free_start + timedelta(
+        first = free_start if offset == 0 else free_start + timedelta(
             minutes=venue.slot_minutes - offset)
-        while slot + length <= free_end and slot <= latest_start:
-            candidates.append(slot)
-            slot += step
+        last = min(free_end - length, latest_start)
+        if last < first:
+            continue
+        # The slots of this free interval form a run first, first + step, …, last; only the
+        # `count` on each side of the requested start can be among the nearest.
+        slots = (last - first) // step
+        middle = min(max((start - first) // step, 0), slots)
+        for k in range(max(middle - count, 0), min(middle + count, slots) + 1):
+            candidates.append(first + k * step)
     candidates.sort(key=lambda s: (abs(s - start), s))
     return [(s, s + length) for s in candidates[:count]]
 
@@ -342,38 +350,63 @@ def _is_overlap_error(exc: Exception) -> bool:
     return "booking_overlap" in str(orig)
 
 
-def insert_booking(booking: Booking) -> Booking:
-    """Flush a new booking; the database backstops (exclusion constraint, trigger) → conflict."""
-    db.session.add(booking)
+@contextmanager
+def _database_backstops() -> Iterator[None]:
+    """The database's own refusals of an insert (exclusion constraint, trigger) → conflict;
+    SQLite's lock timeout → busy."""
     try:
-        db.session.flush()
+        yield
     except (IntegrityError, OperationalError) as exc:
         if _is_overlap_error(exc):
             raise DomainError("conflict", details={"conflicts": [], "suggestions": []}) from exc
         if "database is locked" in str(exc):
             raise DomainError("busy") from exc
         raise
+
+
+def insert_booking(booking: Booking) -> Booking:
+    """Flush a new booking (one of a series: the series' collection holds it)."""
+    db.session.add(booking)
+    with _database_backstops():
+        db.session.flush()
     return booking
 
 
-_VENUE_FOR_UPDATE = sa.select(Venue).where(Venue.id == sa.bindparam("venue_id")).with_for_update()
+_INSERT_BOOKING = sa.insert(Booking).returning(Booking)
+
+
+def insert_new_booking(**values: Any) -> Booking:
+    """Insert one booking in one statement, answered as a loaded object (the unit of work's
+    flush costs more, and nothing else in the transaction waits on it)."""
+    with _database_backstops():
+        return db.session.scalars(_INSERT_BOOKING, [{"revision": 0, **values}]).one()
+
+
+@functools.cache
+def _lock_bookable_venue(dialect: str) -> sa.Executable:
+    """Built once per dialect: the venue, if it takes bookings, read under its write lock."""
+    bookable = (Venue.id == sa.bindparam("venue_id"), Venue.archived_at.is_(None),
+                Venue.unit_id.in_(sa.select(Unit.id).where(Unit.active)))
+    if dialect == "postgresql":
+        return sa.select(Venue).where(*bookable).with_for_update(of=Venue)
+    # A no-op write makes the driver open the transaction with BEGIN IMMEDIATE (the database's
+    # write lock) and answers the row in the same statement.
+    return (sa.update(Venue).where(*bookable).values(slot_minutes=Venue.slot_minutes)
+            .returning(Venue).execution_options(synchronize_session=False))
 
 
 def lock_venue(venue_id: Any) -> Venue:
     """Serialize writers of one venue's bookings: lock first, then check, then insert.
 
-    PostgreSQL: the venue row is read `FOR UPDATE` (one round trip). SQLite: a no-op write
-    opens the transaction with `BEGIN IMMEDIATE`, the database's write lock.
+    One round trip: PostgreSQL reads the venue row `FOR UPDATE`; SQLite writes it unchanged,
+    which takes the database's write lock. Archived venues and those of deactivated units are
+    `venue_not_found`.
     """
     if not _is_id(venue_id):
         raise DomainError("venue_not_found")
-    if db.session.get_bind().dialect.name == "postgresql":
-        venue = db.session.scalars(_VENUE_FOR_UPDATE, {"venue_id": venue_id}).first()
-    elif lock_row_for_write(db.session, Venue.__table__, venue_id):
-        venue = db.session.get(Venue, venue_id)
-    else:
-        venue = None
-    if not _takes_bookings(venue):
+    statement = _lock_bookable_venue(db.session.get_bind().dialect.name)
+    venue = db.session.scalars(statement, {"venue_id": venue_id}).first()
+    if venue is None:
         raise DomainError("venue_not_found")
     return venue
 
@@ -405,11 +438,10 @@ def create_booking(
         raise error
     status = BookingStatus.PENDING if venue.requires_approval else BookingStatus.CONFIRMED
     try:
-        booking = insert_booking(Booking(
-            venue=venue, booker=booker, organization_id=organization_id, title=title,
-            attendees=attendees, start_at=start, end_at=end, status=status, created_at=now,
-            updated_at=now,
-        ))
+        booking = insert_new_booking(
+            venue_id=venue.id, booker_id=booker.id, organization_id=organization_id,
+            title=title, attendees=attendees, start_at=start, end_at=end, status=status,
+            created_at=now, updated_at=now)
     except DomainError as error:
         count_booking(error.code)
         raise

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from .. import audit
 from ..accounts.models import Unit
 from ..accounts.services import can_manage_unit
+from ..db import execute_core
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound
 from ..extensions import db
 from . import holidays
@@ -265,11 +266,26 @@ def _window_dict(w) -> dict[str, Any]:
             "valid_from": w.valid_from, "valid_until": w.valid_until}
 
 
-def day_windows(venue: Venue, day: date) -> list[OpeningHours]:
+_WINDOWS_QUERY = sa.select(
+    OpeningHours.weekday, OpeningHours.start_minute, OpeningHours.end_minute,
+    OpeningHours.valid_from, OpeningHours.valid_until,
+).where(OpeningHours.venue_id == sa.bindparam("venue_id"))
+
+
+def weekly_windows(venue: Venue) -> Sequence[OpeningHours]:
+    """The venue's weekly windows: the loaded relationship, else read as plain rows (the
+    booking path asks once a request, where loading them as objects would cost more)."""
+    if "opening_hours" in sa.inspect(venue).dict:
+        return venue.opening_hours
+    return execute_core(db.session, _WINDOWS_QUERY, {"venue_id": venue.id}).all()
+
+
+def day_windows(venue: Venue, day: date, windows: Sequence[OpeningHours] | None = None,
+                ) -> list[OpeningHours]:
     """The weekly windows that open the venue on its local date `day`: that weekday's valid
     windows, or — with `closed_on_holidays` — none on a statutory holiday and the working-day
     windows on a make-up working day (gongjian/venues/holidays.py)."""
-    return holidays.windows_on(venue.opening_hours, day,
+    return holidays.windows_on(venue.opening_hours if windows is None else windows, day,
                                observes_holidays=venue.closed_on_holidays)
 
 
@@ -281,10 +297,11 @@ def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interv
     """
     zone = venue.zone
     days = local_dates(start - timedelta(days=1), end, zone)
+    weekly = weekly_windows(venue)
     intervals = [
         (local_instant(day, w.start_minute, zone), local_instant(day, w.end_minute, zone))
         for day in days
-        for w in day_windows(venue, day)
+        for w in day_windows(venue, day, weekly)
     ]
     # A window inside a skipped DST hour maps to an empty (or reversed) interval: it never opens.
     intervals = [(s, e) for s, e in intervals if s < e]
@@ -302,7 +319,8 @@ _CLOSURES_QUERY = sa.select(Closure.start_at, Closure.end_at).where(
 
 
 def closure_intervals(venue_id: int, start: datetime, end: datetime) -> list[Interval]:
-    rows = db.session.execute(_CLOSURES_QUERY, {"venue_id": venue_id, "start": start, "end": end})
+    rows = execute_core(db.session, _CLOSURES_QUERY,
+                        {"venue_id": venue_id, "start": start, "end": end})
     return merge((s, e if e is not None else FOREVER) for s, e in rows)
 
 
