@@ -143,3 +143,71 @@ def _run_and_check(flask, env, base, logs, tmp_path) -> None:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+
+
+def _table_counts(url: str) -> dict[str, int]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            names = sa.inspect(connection).get_table_names()
+            return {name: connection.scalar(sa.text(f'SELECT count(*) FROM "{name}"'))
+                    for name in sorted(names)}
+    finally:
+        engine.dispose()
+
+
+def test_a_pg_dump_of_the_district_restores_with_pg_restore(deploy_database, tmp_path):
+    """The README's backup and restore: `pg_dump -Fc`, then `pg_restore --clean --if-exists`
+    into a fresh database; every row comes back and the app runs on the copy."""
+    env = {**os.environ, "GONGJIAN_DATABASE_URL": deploy_database,
+           "GONGJIAN_SECRET_KEY": "restore-test-" + "0" * 40}
+    flask = [str(BIN / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    source = sa.engine.make_url(deploy_database)
+    libpq = source.set(drivername="postgresql")
+    dump = tmp_path / "gongjian.dump"
+    subprocess.run(["pg_dump", "-Fc", "-f", str(dump),
+                    libpq.render_as_string(hide_password=False)], check=True)
+
+    copy = source.set(database=f"{source.database}_restored")
+    server = sa.create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy.database}"'))
+        connection.execute(sa.text(f'CREATE DATABASE "{copy.database}"'))
+    try:
+        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "-d",
+                        copy.set(drivername="postgresql").render_as_string(hide_password=False),
+                        str(dump)], check=True)
+        restored = copy.render_as_string(hide_password=False)
+        before, after = _table_counts(deploy_database), _table_counts(restored)
+        assert before == after
+        assert before["bookings"] > 0 and before["venues"] > 0 and before["users"] > 0
+        engine = sa.create_engine(restored)
+        with engine.connect() as connection:
+            listed = connection.scalar(sa.text(
+                "SELECT count(*) FROM venues JOIN units ON units.id = venues.unit_id "
+                "WHERE venues.archived_at IS NULL AND units.active"))
+        engine.dispose()
+
+        from gongjian import create_app
+
+        app = create_app({"SQLALCHEMY_DATABASE_URI": restored, "SECRET_KEY": "x" * 40})
+        with app.app_context():
+            client = app.test_client()
+            venues = client.get("/api/v1/venues")
+            assert venues.status_code == 200
+            assert venues.get_json()["total"] == listed > 0
+            current = subprocess.run([*flask, "db", "current"], cwd=ROOT, capture_output=True,
+                                     text=True, env={**env, "GONGJIAN_DATABASE_URL": restored})
+            heads = subprocess.run([*flask, "db", "heads"], cwd=ROOT, capture_output=True,
+                                   text=True, env=env)
+            assert current.stdout.split()[0] == heads.stdout.split()[0]
+            from gongjian.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{copy.database}" WITH (FORCE)'))
+        server.dispose()
