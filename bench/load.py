@@ -293,13 +293,54 @@ def client_process(index: int, port: int, plan: dict, threads: int, duration: fl
         worker.start()
     for worker in workers:
         worker.join()
+    lines.append(json.dumps({"cpu": time.process_time()}))
     Path(out).write_text("\n".join(lines))
+
+
+CPU_KINDS = (("gunicorn", "web workers"), ("scheduler", "scheduler"))
+
+
+def cpu_by_kind() -> dict[int, tuple[str, float]]:
+    """CPU seconds so far of every process of the set-up, by pid: gunicorn (master and
+    workers), the scheduler and PostgreSQL's server processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            name = (entry / "comm").read_text().strip()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if name == "postgres":
+            found[int(entry.name)] = ("PostgreSQL", (int(fields[11]) + int(fields[12])) / tick)
+            continue
+        for needle, kind in CPU_KINDS:
+            if needle in command:
+                found[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+                break
+    return found
+
+
+def report_cpu(before: dict, after: dict, client_cpu: float, requests: int) -> None:
+    """Where the machine's CPU went, per request answered."""
+    spent: dict[str, float] = {}
+    for pid, (kind, seconds) in after.items():
+        spent[kind] = spent.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
+    spent["load clients"] = client_cpu
+    shown = ", ".join(f"{kind} {seconds * 1000 / max(requests, 1):.2f}"
+                      for kind, seconds in spent.items())
+    print(f"    CPU per request (ms): {shown}")
 
 
 def drive(port: int, plan: dict, clients: int, duration: float, mode: str, work: Path,
           during=None) -> list[dict]:
-    """Run the clients in PROCESSES processes; `during(started_at)` runs meanwhile (faults)."""
+    """Run the clients in PROCESSES processes; `during(started_at)` runs meanwhile (faults).
+    Prints where the CPU went (but for the fault run, whose killed worker takes its share)."""
     files = [work / f"{mode}-{port}-{i}.jsonl" for i in range(PROCESSES)]
+    before = cpu_by_kind()
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=client_process, args=(
         i, port, plan, max(1, clients // PROCESSES), duration, mode, str(f)))
@@ -310,7 +351,13 @@ def drive(port: int, plan: dict, clients: int, duration: float, mode: str, work:
         during(time.time())
     for process in processes:
         process.join()
-    return [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+    after = cpu_by_kind()
+    records = [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
+    client_cpu = sum(r.pop("cpu") for r in records if "cpu" in r)
+    records = [r for r in records if "op" in r]
+    if during is None:
+        report_cpu(before, after, client_cpu, len(records))
+    return records
 
 
 # -- figures --------------------------------------------------------------------------------
@@ -407,9 +454,11 @@ def run_database(name: str, url: str, args, work: Path) -> dict:
                           during=faults)
             results["fault"] = summarize(f"{name} fault run", fault, args.duration)
             grace = 5.0
+            # A request was caught by the restart when it was in flight at any moment of it
+            # (t is when it was sent, ms how long it took).
             during = [r for r in fault if (r["status"] >= 500 or r["status"] == 0)
-                      and events.get("restart_from", 1e18) <= r["t"]
-                      <= events.get("restart_to", 0) + grace]
+                      and r["t"] + r["ms"] / 1000 >= events.get("restart_from", 1e18)
+                      and r["t"] <= events.get("restart_to", 0) + grace]
             outside = [r for r in fault if (r["status"] >= 500) and r not in during]
             broken = [r for r in fault if r["status"] == 0 and r not in during]
             print(f"    5xx during the PostgreSQL restart (+{grace:.0f} s): {len(during)}; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
@@ -53,6 +54,11 @@ def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in fields}
 
 
+@functools.cache
+def _insert_event() -> sa.Insert:
+    return AuditEvent.__table__.insert()
+
+
 def record(
     *,
     actor,
@@ -70,7 +76,7 @@ def record(
     unit of work, so it skips the ORM's bookkeeping (it sits on every write's hot path).
     """
     db.session.connection().execute(
-        AuditEvent.__table__.insert(),
+        _insert_event(),
         {
             "at": now,
             "actor_id": actor.id if actor is not None else None,

@@ -6,6 +6,7 @@ when shown or e-mailed (gongjian/mail.py sends them after the transaction commit
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -90,20 +91,25 @@ def notify_booker(booking: Booking, kind: str, *, now: datetime) -> None:
     notify([booking.booker_id], kind, booking, now=now)
 
 
+@functools.cache
+def _notify_managers_statement() -> sa.Insert:
+    notices = Notification.__table__
+    columns = ("kind", "booking_id", "data", "created_at")
+    managers = sa.select(
+        unit_managers.c.user_id,
+        *(sa.bindparam(name, type_=notices.c[name].type) for name in columns),
+    ).where(unit_managers.c.unit_id == sa.bindparam("unit_id"))
+    return notices.insert().from_select(["user_id", *columns], managers)
+
+
 def notify_managers(booking: Booking, kind: str, *, now: datetime) -> None:
     """One notice to each manager of the venue's unit, in one statement (every booking that is
     made or requested sends them)."""
     if _suppressed.get():
         return
-    notices = Notification.__table__
-    managers = sa.select(
-        unit_managers.c.user_id, sa.literal(kind, notices.c.kind.type),
-        sa.literal(booking.id, notices.c.booking_id.type),
-        sa.literal(_data(booking), notices.c.data.type),
-        sa.literal(now, notices.c.created_at.type),
-    ).where(unit_managers.c.unit_id == booking.venue.unit_id)
-    db.session.connection().execute(notices.insert().from_select(
-        ["user_id", "kind", "booking_id", "data", "created_at"], managers))
+    db.session.connection().execute(_notify_managers_statement(), {
+        "unit_id": booking.venue.unit_id, "kind": kind, "booking_id": booking.id,
+        "data": _data(booking), "created_at": now})
 
 
 def _series_data(series: Series, bookings: Sequence[Booking]) -> dict:

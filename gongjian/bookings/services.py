@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,8 +26,20 @@ from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
 from ..venues.intervals import Interval, covers, minutes_since_local_midnight, subtract
-from ..venues.models import LONGEST_BOOKING_MINUTES, Audience, Closure, ClosureReason, Venue
-from ..venues.services import add_closure, closure_intervals, opening_windows
+from ..venues.models import (
+    LONGEST_BOOKING_MINUTES,
+    Audience,
+    Closure,
+    ClosureReason,
+    OpeningHours,
+    Venue,
+)
+from ..venues.services import (
+    add_closure,
+    closure_intervals,
+    opening_windows,
+    weekly_windows,
+)
 from .models import ACTIVE_STATUSES, Booking, BookingStatus
 from .notifications import notify_booker, notify_managers
 
@@ -253,7 +265,8 @@ def evaluate(
     if not 1 <= attendees <= venue.capacity:
         verdict.fail("over_capacity", capacity=venue.capacity)
 
-    if not covers(opening_windows(venue, start, end), start, end):
+    weekly = weekly_windows(venue)
+    if not covers(opening_windows(venue, start, end, weekly), start, end):
         verdict.fail("outside_opening_hours")
     if closure_intervals(venue.id, start, end):
         verdict.fail("closed")
@@ -273,7 +286,8 @@ def evaluate(
         verdict.fail("conflict")
         verdict.conflicts = clashes
         if suggest:
-            verdict.suggestions = suggest_free_slots(venue=venue, start=start, end=end, now=now)
+            verdict.suggestions = suggest_free_slots(venue=venue, start=start, end=end, now=now,
+                                                     weekly=weekly)
     return verdict
 
 
@@ -298,7 +312,8 @@ def check_booking(
 
 
 def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: datetime,
-                       count: int = SUGGESTION_COUNT) -> list[Interval]:
+                       count: int = SUGGESTION_COUNT,
+                       weekly: Sequence[OpeningHours] | None = None) -> list[Interval]:
     """Up to `count` free intervals of the same length, nearest to the requested start first."""
     length = end - start
     earliest = max(start - SUGGESTION_HORIZON, now + timedelta(minutes=venue.min_notice_minutes))
@@ -306,7 +321,7 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
                        now + timedelta(days=venue.max_advance_days))
     if latest_start < earliest:
         return []
-    free = free_intervals(venue, earliest, latest_start + length)
+    free = free_intervals(venue, earliest, latest_start + length, weekly)
     step = timedelta(minutes=venue.slot_minutes)
     candidates: list[datetime] = []
     for free_start, free_end in free:
@@ -326,12 +341,13 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
     return [(s, s + length) for s in candidates[:count]]
 
 
-def free_intervals(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
+def free_intervals(venue: Venue, start: datetime, end: datetime,
+                   weekly: Sequence[OpeningHours] | None = None) -> list[Interval]:
     """Open time minus closures and slot-holding bookings (widened by the venue's buffer)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     buffer = timedelta(minutes=venue.buffer_minutes)
     open_now = subtract(
-        [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end)],
+        [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end, weekly)],
         closure_intervals(venue.id, start, end),
     )
     busy = [(s - buffer, e + buffer) for s, e in busy_intervals(venue.id, start - buffer,
@@ -723,8 +739,9 @@ def bookings_outside_opening_hours(venue: Venue, now: datetime) -> list[Booking]
         Booking.status.in_(ACTIVE_STATUSES),
         Booking.end_at > now,
     ).order_by(Booking.start_at))
-    return [b for b in upcoming
-            if not covers(opening_windows(venue, b.start_at, b.end_at), b.start_at, b.end_at)]
+    weekly = weekly_windows(venue)
+    return [b for b in upcoming if not covers(
+        opening_windows(venue, b.start_at, b.end_at, weekly), b.start_at, b.end_at)]
 
 
 # Scheduled batches (each idempotent) ---------------------------------------------------------

@@ -289,15 +289,18 @@ def day_windows(venue: Venue, day: date, windows: Sequence[OpeningHours] | None 
                                observes_holidays=venue.closed_on_holidays)
 
 
-def opening_windows(venue: Venue, start: datetime, end: datetime) -> list[Interval]:
+def opening_windows(venue: Venue, start: datetime, end: datetime,
+                    weekly: Sequence[OpeningHours] | None = None) -> list[Interval]:
     """The venue's windows of each local date (`day_windows`), as merged UTC intervals.
 
     Covers every window that overlaps [start, end); windows that touch (also across local
-    midnight) join into one interval. Closures are not subtracted here.
+    midnight) join into one interval. Closures are not subtracted here. `weekly`: the venue's
+    windows (`weekly_windows`) when the caller already holds them.
     """
     zone = venue.zone
     days = local_dates(start - timedelta(days=1), end, zone)
-    weekly = weekly_windows(venue)
+    if weekly is None:
+        weekly = weekly_windows(venue)
     intervals = [
         (local_instant(day, w.start_minute, zone), local_instant(day, w.end_minute, zone))
         for day in days
