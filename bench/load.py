@@ -314,12 +314,15 @@ def cpu_by_kind() -> dict[int, tuple[str, float]]:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
+        # Its own time and that of its children already gone (workers recycled by
+        # max_requests, PostgreSQL backends of closed connections).
+        seconds = sum(int(value) for value in fields[11:15]) / tick
         if name == "postgres":
-            found[int(entry.name)] = ("PostgreSQL", (int(fields[11]) + int(fields[12])) / tick)
+            found[int(entry.name)] = ("PostgreSQL", seconds)
             continue
         for needle, kind in CPU_KINDS:
             if needle in command:
-                found[int(entry.name)] = (kind, (int(fields[11]) + int(fields[12])) / tick)
+                found[int(entry.name)] = (kind, seconds)
                 break
     return found
 

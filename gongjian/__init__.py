@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        # "id:digest" (User.get_id): a session from before the password changed finds no one.
+        user_id, _, _digest = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or not hmac.compare_digest(user.get_id(), session_id):
+            return None
+        return user
 
     errors.init_app(app)
     labels.init_app(app)

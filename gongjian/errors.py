@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext, lazy_gettext
@@ -170,6 +171,25 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         return error_response(error)
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    def handle_database_away(error: sa.exc.DBAPIError):
+        """The database cannot answer (restarting, unreachable, locked too long): 503 with
+        Retry-After, not a 500. Sending the request again is safe: a booking that did land
+        before the database went away answers as a conflict with itself, never twice."""
+        from .extensions import db
+
+        app.logger.warning("database unavailable: %s", error.orig or error)
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            db.session.close()
+        response = error_response(DomainError("busy"))
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -115,13 +115,13 @@ def sqlite_only_app(sqlite_app):
 
 
 class IsolatedClient(FlaskClient):
-    """Requests share the test's app context (and so its `g`); forget the signed-in user and
-    the language each request cached there, as a fresh request would."""
+    """Requests share the test's app context (and so its `g`); forget the signed-in user, the
+    language and the CSRF token each request cached there, as a fresh request would."""
 
     def open(self, *args, **kwargs):
         if has_app_context():
-            g.pop("_login_user", None)
-            g.pop("_flask_babel", None)
+            for name in ("_login_user", "_flask_babel", "csrf_token"):
+                g.pop(name, None)
         return super().open(*args, **kwargs)
 
 

@@ -9,7 +9,7 @@ from html import unescape
 def login(client, user, *, lang: str = "en") -> None:
     """Sign `user` in on this client (a session cookie, as Flask-Login writes it)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
         session["lang"] = lang
 

@@ -87,6 +87,22 @@ def test_readyz_is_not_ready_when_the_database_is_unreachable(tmp_path):
         "database": {"ok": False, "error": "OperationalError"}}
 
 
+def test_an_unreachable_database_is_a_503_to_try_again_not_a_500(tmp_path):
+    """Where PostgreSQL is restarting (connection refused), pages and the API say so."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none",
+                      "SECRET_KEY": "x"})
+    client = app.test_client()
+    response = client.get("/api/v1/venues", headers={"Accept-Language": "en"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.get_json()["error"] == {
+        "code": "busy", "message": "The system is busy; please try again in a moment.",
+        "details": {}}
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "The system is busy; please try again in a moment." in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("path", ["/login", "/api/v1/venues", "/no-such-page", "/healthz"])
 def test_every_response_carries_the_security_headers(app, client, path):
     response = client.get(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -145,6 +146,13 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    def get_id(self) -> str:
+        """What sessions and remember-me cookies hold: the id and a digest of the password
+        hash, so changing the password signs every other browser out (product: a lost phone
+        stays signed in only until the password changes)."""
+        digest = hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        return f"{self.id}:{digest}"
 
     def is_suspended_at(self, now: datetime) -> bool:
         return self.suspended or (self.suspended_until is not None and self.suspended_until > now)

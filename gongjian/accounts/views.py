@@ -6,10 +6,20 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 from sqlalchemy.orm import selectinload
 from wtforms import Field
 
@@ -184,7 +194,11 @@ def password():
             db.session.rollback()
             show_errors(form, error, USER_LIMITS)
         else:
-            flash(_("Your password is changed."), "success")
+            # Every other browser is signed out (User.get_id); this one signs in again.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in (
+                request.cookies)
+            login_user(user, remember=remembered)
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 

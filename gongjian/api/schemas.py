@@ -139,6 +139,8 @@ COMPONENTS: dict[str, dict[str, Any]] = {
         "description": {"type": "string"}, "booking_notes": {"type": "string"},
         "timezone": {"type": "string"},
         **RULE_SCHEMAS,
+        "closed_on_holidays": {"type": "boolean", "description": "Closed on statutory "
+                               "holidays, open on make-up working days (China's calendar)"},
         "created_at": INSTANT, "archived_at": nullable(INSTANT),
         "feed_url": {"type": "string", "format": "uri",
                      "description": "The venue's public busy/free ICS feed"},

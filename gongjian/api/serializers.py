@@ -78,6 +78,7 @@ def venue_json(venue: Venue) -> dict[str, Any]:
     for name in RULE_DEFAULTS:
         value = getattr(venue, name)
         data[name] = getattr(value, "value", value)
+    data["closed_on_holidays"] = venue.closed_on_holidays
     data["created_at"] = instant(venue.created_at, zone)
     data["archived_at"] = instant(venue.archived_at, zone)
     data["feed_url"] = venue_feed_url(venue.id)

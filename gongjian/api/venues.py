@@ -66,6 +66,9 @@ def _venue_fields() -> dict[str, Field]:
         fields[name] = Boolean()
     for name, (low, high) in venues.VENUE_INT_FIELDS.items():
         fields[name] = Integer(low, high)
+    fields["closed_on_holidays"] = Boolean(
+        description="Closed on statutory holidays, open on make-up working days with the "
+        "working-day hours (default false: the weekly timetable alone counts)")
     return fields
 
 
@@ -132,7 +135,10 @@ def list_venues(query: dict[str, Any]):
            description="For the managers of the unit and district admins.")
 def create_venue(body: dict[str, Any]):
     unit = lookup(Unit, body.pop("unit_id"), "unit_id")
+    holidays = body.pop("closed_on_holidays", None)
     venue = venues.create_venue(unit=unit, actor=caller(), now=now(), **body)
+    if holidays is not None:
+        venues.set_closed_on_holidays(venue=venue, closed=holidays, actor=caller(), now=now())
     data = venue_json(venue)
     db.session.commit()
     return data, 201
@@ -149,7 +155,10 @@ def get_venue(venue_id: int):
            responses={200: ("The changed venue", ref("Venue"))}, errors=(403, 404))
 def update_venue(venue_id: int, body: dict[str, Any]):
     venue = _visible_venue(venue_id)
+    holidays = body.pop("closed_on_holidays", None)
     venues.update_venue(venue=venue, actor=caller(), now=now(), **body)
+    if holidays is not None:
+        venues.set_closed_on_holidays(venue=venue, closed=holidays, actor=caller(), now=now())
     data = venue_json(venue)
     db.session.commit()
     return data

@@ -24,7 +24,7 @@ def test_the_right_password_signs_in_and_goes_home(li, client):
     response = submit(client, "/login", {"email": "LI@example.cn", "password": "correct-horse"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert signed_in(client) == str(li.id)
+    assert signed_in(client) == li.get_id()
 
 
 def test_a_wrong_password_is_refused_on_the_form(li, client):
@@ -72,7 +72,7 @@ def test_an_outside_next_goes_home(li, client, target):
                       query_string={"next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    assert signed_in(client) == str(li.id)
+    assert signed_in(client) == li.get_id()
 
 
 def test_the_page_offers_remember_me_and_registering(li, client):
@@ -86,7 +86,7 @@ def test_the_page_offers_remember_me_and_registering(li, client):
 def test_logging_out_needs_the_csrf_token(li, client):
     submit(client, "/login", {"email": "li@example.cn", "password": "correct-horse"})
     assert client.post("/logout").status_code == 400
-    assert signed_in(client) == str(li.id)
+    assert signed_in(client) == li.get_id()
     response = submit(client, "/logout", {}, page="/account")
     assert response.status_code == 302
     assert signed_in(client) is None

@@ -175,8 +175,31 @@ def test_the_new_password_signs_in_and_the_old_one_no_longer(app, client, make):
     assert old.status_code == 200
     new = submit(client, "/login", {"email": "li@example.cn", "password": "autumn-river-7"})
     assert new.status_code == 302
+    db.session.refresh(user)
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id() == f"{user.id}:{user.get_id()[-16:]}"
+
+
+def test_changing_the_password_signs_every_other_browser_out(app, client, make):
+    make.user(email="li@example.cn")
+    make.commit()
+    phone = app.test_client()
+    for browser in (client, phone):
+        remembered = submit(browser, "/login", {"email": "li@example.cn",
+                                                "password": DEFAULT_PASSWORD, "remember": "y"})
+        assert remembered.status_code == 302
+    assert phone.get("/account").status_code == 200
+    assert submit(client, "/account/password", password_form()).status_code == 302
+    assert client.get("/account").status_code == 200
+    # The phone's session and its remember-me cookie both name the old password.
+    assert phone.get("/account").status_code == 302
+    with phone.session_transaction() as session:
+        session.clear()
+    assert phone.get("/account").status_code == 302
+    # This browser was remembered: a new remember-me cookie carries the new password.
+    with client.session_transaction() as session:
+        session.clear()
+    assert client.get("/account").status_code == 200
 
 
 def test_the_change_is_audited_without_the_password(app, client, make):

@@ -53,7 +53,7 @@ def test_registering_writes_the_user_with_a_scrypt_hash_and_signs_in(app, client
     assert user.password_hash.startswith("scrypt:")
     assert check_password_hash(user.password_hash, "spring-garden-9")
     with client.session_transaction() as session:
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id()
 
 
 def test_the_new_user_is_welcomed(app, client, places, english):

@@ -204,3 +204,19 @@ def test_availability_ranges_are_bounded(api, world):
     assert too_long.get_json()["error"]["details"]["fields"] == {"to": "range_too_long"}
     not_a_date = api.get(url + "?from=2026-02-30")
     assert not_a_date.get_json()["error"]["details"]["fields"] == {"from": "not_a_date"}
+
+
+def test_the_holiday_rule_is_read_and_set_through_the_venue(api, world):
+    url = f"/api/v1/venues/{world.venue.id}"
+    assert api.get(url).get_json()["closed_on_holidays"] is False
+    national_day = "/availability?from=2026-10-01&to=2026-10-01"
+    assert api.get(url + national_day).get_json()["open"] != []
+    response = api.patch(url, as_=world.manager, json={"closed_on_holidays": True})
+    assert response.status_code == 200 and response.get_json()["closed_on_holidays"] is True
+    assert api.get(url).get_json()["closed_on_holidays"] is True
+    assert api.get(url + national_day).get_json()["open"] == []
+    assert api.patch(url, as_=world.manager,
+                     json={"closed_on_holidays": "yes"}).status_code == 422
+    assert api.patch(url, as_=world.resident,
+                     json={"closed_on_holidays": False}).status_code == 403
+    assert api.get(url).get_json()["closed_on_holidays"] is True

@@ -39,7 +39,7 @@ def page(app, make, client, clock):
     make.booking(venue=venue, start=local(2026, 12, 9, 19), end=local(2026, 12, 9, 20))
     make.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(resident.id)
+        session["_user_id"] = resident.get_id()
         session["_fresh"] = True
         session["lang"] = "en"
     return f"/venues/{venue.id}/series"
@@ -138,7 +138,7 @@ def test_the_organization_choice_lists_approved_memberships_only(app, make, clie
     pending = make.organization(members=(resident,), approved=False)
     make.commit()
     with client.session_transaction() as session:
-        session["_user_id"] = str(resident.id)
+        session["_user_id"] = resident.get_id()
         session["_fresh"] = True
     url = f"/venues/{venue.id}/series"
     html = client.get(url).get_data(as_text=True)

@@ -68,7 +68,7 @@ def head(client, url: str, **kwargs):
 
 def sign_in(client, user: User) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     fresh_request_state()
 

@@ -33,7 +33,7 @@ def insert_booking(*, venue, booker, start: datetime, end: datetime, status: str
 
 def login(client, user) -> None:
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
 
 
