@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
-from ..db import execute_core
+from ..db import UTCDateTime, execute_core
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
@@ -35,7 +35,9 @@ from ..venues.models import (
     Venue,
 )
 from ..venues.services import (
+    CLOSURES_QUERY,
     add_closure,
+    closed_intervals,
     closure_intervals,
     opening_windows,
     weekly_windows,
@@ -48,6 +50,8 @@ NO_SHOW_GRACE = timedelta(minutes=15)
 NO_SHOW_MARK_WINDOW = timedelta(hours=48)
 SUGGESTION_COUNT = 3
 SUGGESTION_HORIZON = timedelta(days=7)
+# A conflict's suggestions are first looked for this near the request, in what the rules read.
+SUGGESTION_NEAR = timedelta(days=1)
 LONGEST_BOOKING = timedelta(minutes=LONGEST_BOOKING_MINUTES)
 TITLE_MAX = 200
 # Instants outside these years are typos; refusing them keeps date arithmetic in range.
@@ -212,6 +216,53 @@ def busy_intervals(
     return [(s, e) for s, e in rows]
 
 
+def overlapping(intervals: Sequence[Interval], start: datetime, end: datetime) -> list[Interval]:
+    return [(s, e) for s, e in intervals if s < end and e > start]
+
+
+@dataclass
+class Surroundings:
+    """What the rules read of a venue around one request: its closures and slot-holding
+    bookings overlapping [start, end), and how many of those the booker holds."""
+
+    start: datetime
+    end: datetime
+    closures: list[Interval]
+    busy: list[Interval]
+    held: int
+
+
+@functools.cache
+def _surroundings_query(own_series: bool) -> sa.CompoundSelect:
+    """Built once: the closures, the busy intervals and the booker's count (the statements of
+    `closure_intervals`, `busy_intervals`, `_active_count`) in one statement, so a booking
+    reads them in one round trip; each row says what it is."""
+    no_instant, no_count = sa.cast(sa.null(), UTCDateTime), sa.cast(sa.null(), sa.Integer)
+    held = _active_count_query("booker_id", own_series)
+    return sa.union_all(
+        CLOSURES_QUERY.with_only_columns(sa.literal_column("'closure'").label("kind"),
+                                         Closure.start_at, Closure.end_at, no_count),
+        _busy_query(False).order_by(None).with_only_columns(
+            sa.literal_column("'busy'"), Booking.start_at, Booking.end_at, no_count),
+        held.with_only_columns(sa.literal_column("'held'"), no_instant, no_instant,
+                               *held.selected_columns),
+    )
+
+
+def read_surroundings(venue: Venue, booker: User, start: datetime, end: datetime, *,
+                      now: datetime, series_id: int | None = None) -> Surroundings:
+    params = {"venue_id": venue.id, "start": start, "end": end,
+              "earliest_start": start - LONGEST_BOOKING, "owner": booker.id, "now": now,
+              "series_id": series_id}
+    rows = execute_core(db.session, _surroundings_query(series_id is not None), params).all()
+    return Surroundings(
+        start=start, end=end,
+        closures=closed_intervals((s, e) for kind, s, e, _ in rows if kind == "closure"),
+        busy=sorted((s, e) for kind, s, e, _ in rows if kind == "busy"),
+        held=next((n for kind, _, _, n in rows if kind == "held"), 0) or 0,
+    )
+
+
 def evaluate(
     *,
     venue: Venue,
@@ -268,26 +319,29 @@ def evaluate(
     weekly = weekly_windows(venue)
     if not covers(opening_windows(venue, start, end, weekly), start, end):
         verdict.fail("outside_opening_hours")
-    if closure_intervals(venue.id, start, end):
+    # One read for the closures, the quota and the conflicts; wide enough for the nearest
+    # suggestions too when there may be a conflict to answer.
+    buffer = timedelta(minutes=venue.buffer_minutes)
+    near = SUGGESTION_NEAR if suggest else timedelta(0)
+    around = read_surroundings(venue, booker, start - near - buffer, end + near + buffer,
+                               now=now, series_id=series_id)
+    if overlapping(around.closures, start, end):
         verdict.fail("closed")
 
-    if _active_count("booker_id", booker.id, venue.id, now, series_id) >= (
-        venue.max_active_per_user
-    ):
+    if around.held >= venue.max_active_per_user:
         verdict.fail("quota_exceeded", limit=venue.max_active_per_user)
     elif _is_id(organization_id) and _active_count(
         "organization_id", organization_id, venue.id, now, series_id
     ) >= venue.max_active_per_org:
         verdict.fail("quota_exceeded", limit=venue.max_active_per_org)
 
-    buffer = timedelta(minutes=venue.buffer_minutes)
-    clashes = busy_intervals(venue.id, start - buffer, end + buffer)
+    clashes = overlapping(around.busy, start - buffer, end + buffer)
     if clashes:
         verdict.fail("conflict")
         verdict.conflicts = clashes
         if suggest:
             verdict.suggestions = suggest_free_slots(venue=venue, start=start, end=end, now=now,
-                                                     weekly=weekly)
+                                                     weekly=weekly, around=around)
     return verdict
 
 
@@ -313,15 +367,36 @@ def check_booking(
 
 def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: datetime,
                        count: int = SUGGESTION_COUNT,
-                       weekly: Sequence[OpeningHours] | None = None) -> list[Interval]:
-    """Up to `count` free intervals of the same length, nearest to the requested start first."""
+                       weekly: Sequence[OpeningHours] | None = None,
+                       around: Surroundings | None = None) -> list[Interval]:
+    """Up to `count` free intervals of the same length, nearest to the requested start first.
+
+    With `around` (what `evaluate` read), the slots within SUGGESTION_NEAR of the start come
+    from it: when there are `count` of them, none further away can be nearer, so no other read
+    is needed. Otherwise the whole SUGGESTION_HORIZON is read.
+    """
     length = end - start
     earliest = max(start - SUGGESTION_HORIZON, now + timedelta(minutes=venue.min_notice_minutes))
     latest_start = min(start + SUGGESTION_HORIZON,
                        now + timedelta(days=venue.max_advance_days))
+    if around is not None:
+        buffer = timedelta(minutes=venue.buffer_minutes)
+        first = max(earliest, start - SUGGESTION_NEAR, around.start + buffer)
+        last = min(latest_start, start + SUGGESTION_NEAR, around.end - buffer - length)
+        if first <= last:
+            free = free_intervals(venue, first, last + length, weekly, around=around)
+            nearest = _nearest_slots(venue, free, start, length, last, count)
+            if len(nearest) == count:
+                return nearest
     if latest_start < earliest:
         return []
     free = free_intervals(venue, earliest, latest_start + length, weekly)
+    return _nearest_slots(venue, free, start, length, latest_start, count)
+
+
+def _nearest_slots(venue: Venue, free: list[Interval], start: datetime, length: timedelta,
+                   latest_start: datetime, count: int) -> list[Interval]:
+    """The `count` slots on the venue's grid that fit in `free`, nearest to `start`."""
     step = timedelta(minutes=venue.slot_minutes)
     candidates: list[datetime] = []
     for free_start, free_end in free:
@@ -342,17 +417,22 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
 
 
 def free_intervals(venue: Venue, start: datetime, end: datetime,
-                   weekly: Sequence[OpeningHours] | None = None) -> list[Interval]:
-    """Open time minus closures and slot-holding bookings (widened by the venue's buffer)."""
+                   weekly: Sequence[OpeningHours] | None = None,
+                   around: Surroundings | None = None) -> list[Interval]:
+    """Open time minus closures and slot-holding bookings (widened by the venue's buffer);
+    `around`, when it covers [start, end) and the buffer, saves reading them."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     buffer = timedelta(minutes=venue.buffer_minutes)
+    if around is None:
+        closures = closure_intervals(venue.id, start, end)
+        busy = busy_intervals(venue.id, start - buffer, end + buffer)
+    else:
+        closures, busy = around.closures, around.busy
     open_now = subtract(
         [(max(s, start), min(e, end)) for s, e in opening_windows(venue, start, end, weekly)],
-        closure_intervals(venue.id, start, end),
+        closures,
     )
-    busy = [(s - buffer, e + buffer) for s, e in busy_intervals(venue.id, start - buffer,
-                                                                end + buffer)]
-    return subtract(open_now, busy)
+    return subtract(open_now, [(s - buffer, e + buffer) for s, e in busy])
 
 
 # Creating ----------------------------------------------------------------------------------

@@ -314,7 +314,8 @@ def opening_windows(venue: Venue, start: datetime, end: datetime,
 # Closures --------------------------------------------------------------------------------
 
 
-_CLOSURES_QUERY = sa.select(Closure.start_at, Closure.end_at).where(
+# The venue's closures overlapping [start, end) (also read beside a booking's other rules).
+CLOSURES_QUERY = sa.select(Closure.start_at, Closure.end_at).where(
     Closure.venue_id == sa.bindparam("venue_id"),
     Closure.start_at < sa.bindparam("end"),
     sa.or_(Closure.end_at.is_(None), Closure.end_at > sa.bindparam("start")),
@@ -322,8 +323,13 @@ _CLOSURES_QUERY = sa.select(Closure.start_at, Closure.end_at).where(
 
 
 def closure_intervals(venue_id: int, start: datetime, end: datetime) -> list[Interval]:
-    rows = execute_core(db.session, _CLOSURES_QUERY,
+    rows = execute_core(db.session, CLOSURES_QUERY,
                         {"venue_id": venue_id, "start": start, "end": end})
+    return closed_intervals(rows)
+
+
+def closed_intervals(rows: Iterable[tuple[datetime, datetime | None]]) -> list[Interval]:
+    """Closure rows as merged intervals; one with no end lasts until FOREVER."""
     return merge((s, e if e is not None else FOREVER) for s, e in rows)
 
 
