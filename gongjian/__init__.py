@@ -10,7 +10,7 @@ from flask import Flask, has_request_context, request, session
 
 from . import errors, labels, ops, ratelimit, templating
 from .config import load_config
-from .db import ping_idle_connections, sqlite_engine_options
+from .db import end_sessions_quietly, ping_idle_connections, sqlite_engine_options
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     db.init_app(app)
+    end_sessions_quietly(app, db)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             ping_idle_connections(db.engine)

@@ -13,7 +13,7 @@ from gongjian import create_app
 from gongjian.extensions import db
 from gongjian.jobs_models import SchedulerLock
 
-from .conftest import NOW
+from .conftest import NOW, POSTGRES_URL
 from .factories import local
 from .pages import login
 
@@ -101,6 +101,36 @@ def test_an_unreachable_database_is_a_503_to_try_again_not_a_500(tmp_path):
     page = client.get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "The system is busy; please try again in a moment." in page.get_data(as_text=True)
+
+
+def test_the_database_going_away_after_the_answer_keeps_the_answer(postgres_app, caplog):
+    """PostgreSQL restarting between the answer and the end of its session: the failed
+    rollback is logged, the answer stands, and the next request connects afresh."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "SECRET_KEY": "x"})
+    cut: list[int] = []
+
+    @app.after_request
+    def cut_the_connection(response):
+        if not cut:
+            cut.append(db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar())
+            other = sa.create_engine(POSTGRES_URL)
+            with other.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": cut[0]})
+            other.dispose()
+        return response
+
+    client = app.test_client()
+    try:
+        with caplog.at_level(logging.WARNING):
+            first = client.get("/api/v1/venues")
+        again = client.get("/api/v1/venues")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert (first.status_code, first.get_json()["items"]) == (200, [])
+    assert again.status_code == 200
+    assert any("the database went away before the session ended" in record.getMessage()
+               for record in caplog.records)
 
 
 @pytest.mark.parametrize("path", ["/login", "/api/v1/venues", "/no-such-page", "/healthz"])
