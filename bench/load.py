@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/load.py                     # PostgreSQL and SQLite, 60 s phases
     .venv/bin/python bench/load.py --db postgres --duration 30 --clients 48
-    options: --db postgres|sqlite|both  --duration S  --clients N  --no-fault  --no-floor
+    options: --db postgres|sqlite|both  --duration S  --clients N  --rounds N  --no-fault
+             --no-floor
 
 For each database it seeds a district (2 streets' worth: 12 units, 60 venues open 06:00–24:00
 every day, 3,000 residents with API tokens), starts the production set-up of the README
@@ -14,8 +15,10 @@ the rate limits, which are switched off so the load is measured rather than refu
    slots), cancelling one of their own bookings (5%) and phones polling their personal ICS feed
    with If-None-Match (20%). Prints requests/s, p50/p95/p99 per operation and errors.
 2. **booking**: only bookings, the same generator, on Gongjian (`POST /api/v1/bookings`) and
-   then on the floor (bench/floor_app.py: hand-written SQL on the raw driver, the same gunicorn
-   settings, the same database emptied of bookings): prints both throughputs and the ratio.
+   on the floor (bench/floor_app.py: hand-written SQL on the raw driver, the same gunicorn
+   settings, the same database emptied of bookings before each turn), in alternating rounds
+   that share the duration, so a shared machine's changing speed falls on both alike: prints
+   each round's throughputs and ratio, then both in all and the ratio of the totals.
 3. **fault** (unless --no-fault): the mixed load again while one gunicorn worker is killed with
    SIGKILL and (PostgreSQL only) PostgreSQL is restarted; prints the same figures, the 5xx seen
    outside and during the restart, and whether the app served again without help.
@@ -327,21 +330,27 @@ def cpu_by_kind() -> dict[int, tuple[str, float]]:
     return found
 
 
-def report_cpu(before: dict, after: dict, client_cpu: float, requests: int) -> None:
-    """Where the machine's CPU went, per request answered."""
+def cpu_spent(before: dict, after: dict, client_cpu: float) -> dict[str, float]:
+    """CPU seconds by kind of process between two `cpu_by_kind` readings."""
     spent: dict[str, float] = {}
     for pid, (kind, seconds) in after.items():
         spent[kind] = spent.get(kind, 0.0) + seconds - before.get(pid, (kind, 0.0))[1]
     spent["load clients"] = client_cpu
+    return spent
+
+
+def report_cpu(spent: dict[str, float], requests: int) -> None:
+    """Where the machine's CPU went, per request answered."""
     shown = ", ".join(f"{kind} {seconds * 1000 / max(requests, 1):.2f}"
                       for kind, seconds in spent.items())
     print(f"    CPU per request (ms): {shown}")
 
 
 def drive(port: int, plan: dict, clients: int, duration: float, mode: str, work: Path,
-          during=None) -> list[dict]:
+          during=None, cpu: dict[str, float] | None = None) -> list[dict]:
     """Run the clients in PROCESSES processes; `during(started_at)` runs meanwhile (faults).
-    Prints where the CPU went (but for the fault run, whose killed worker takes its share)."""
+    Prints where the CPU went (but for the fault run, whose killed worker takes its share), or
+    adds it up in `cpu`."""
     files = [work / f"{mode}-{port}-{i}.jsonl" for i in range(PROCESSES)]
     before = cpu_by_kind()
     context = multiprocessing.get_context("spawn")
@@ -358,8 +367,11 @@ def drive(port: int, plan: dict, clients: int, duration: float, mode: str, work:
     records = [json.loads(line) for f in files for line in f.read_text().splitlines() if line]
     client_cpu = sum(r.pop("cpu") for r in records if "cpu" in r)
     records = [r for r in records if "op" in r]
-    if during is None:
-        report_cpu(before, after, client_cpu, len(records))
+    if cpu is not None:
+        for kind, seconds in cpu_spent(before, after, client_cpu).items():
+            cpu[kind] = cpu.get(kind, 0.0) + seconds
+    elif during is None:
+        report_cpu(cpu_spent(before, after, client_cpu), len(records))
     return records
 
 
@@ -411,6 +423,43 @@ def postgres_restart() -> None:
                    check=True, capture_output=True)
 
 
+def compare_with_floor(name: str, url: str, plan: dict, args, work: Path, ours: int,
+                       floor: int) -> dict:
+    """Bookings only, Gongjian and the floor in turn for `args.rounds` rounds of
+    duration / rounds seconds each, every turn on a database emptied of bookings."""
+    turn = args.duration / args.rounds
+    sides = {"Gongjian": (ours, "booking"), "floor": (floor, "floor")}
+    records: dict[str, list[dict]] = {side: [] for side in sides}
+    cpu: dict[str, dict[str, float]] = {side: {} for side in sides}
+    checks: dict[str, list[dict]] = {side: [] for side in sides}
+    for number in range(1, args.rounds + 1):
+        rates = {}
+        for side, (port, mode) in sides.items():
+            empty_bookings(url)
+            got = drive(port, plan, args.clients, turn, mode, work, cpu=cpu[side])
+            checks[side].append(check_database(url, [r["id"] for r in got if "id" in r]))
+            records[side] += got
+            rates[side] = sum(1 for r in got if r["op"] == "book") / turn
+        print(f"    round {number}: Gongjian {rates['Gongjian']:.0f}/s, floor "
+              f"{rates['floor']:.0f}/s, ratio {rates['Gongjian'] / rates['floor']:.2f}×")
+    results: dict = {}
+    for side in sides:
+        key = "booking" if side == "Gongjian" else "floor"
+        results[key] = summarize(f"{name} booking only ({side}), {args.rounds} turns of "
+                                 f"{turn:.0f} s", records[side], args.duration)
+        report_cpu(cpu[side], len(records[side]))
+        results[key + "_check"] = {figure: sum(check[figure] for check in checks[side])
+                                   for figure in ("overlaps", "acknowledged", "lost")}
+        print(f"    database after each turn: "
+              f"{results[key + '_check']['overlaps']} overlapping active pairs, "
+              f"{results[key + '_check']['lost']} of {results[key + '_check']['acknowledged']} "
+              f"acknowledged bookings missing")
+    ours_rate, floor_rate = results["booking"]["book"]["rps"], results["floor"]["book"]["rps"]
+    print(f"\n  {name} booking throughput: Gongjian {ours_rate:.0f}/s, floor {floor_rate:.0f}/s, "
+          f"ratio {ours_rate / floor_rate:.2f}× (target ≥ 0.4×)")
+    return results
+
+
 def run_database(name: str, url: str, args, work: Path) -> dict:
     print(f"\n== {name}: seeding")
     plan = seed(url)
@@ -420,21 +469,9 @@ def run_database(name: str, url: str, args, work: Path) -> dict:
         results["mixed"] = summarize(f"{name} mixed", mixed, args.duration)
         results["mixed_check"] = report_check(url, mixed)
         if not args.no_floor:
-            empty_bookings(url)
-            booking = drive(server.port, plan, args.clients, args.duration, "booking", work)
-            results["booking"] = summarize(f"{name} booking only (Gongjian)", booking,
-                                           args.duration)
-            results["booking_check"] = report_check(url, booking)
-    if not args.no_floor:
-        empty_bookings(url)
-        with Server(url, "floor_app:app", scheduler=False, log_dir=work) as floor:
-            floor_records = drive(floor.port, plan, args.clients, args.duration, "floor", work)
-        results["floor"] = summarize(f"{name} booking only (floor)", floor_records,
-                                     args.duration)
-        results["floor_check"] = report_check(url, floor_records)
-        ours, theirs = results["booking"]["book"]["rps"], results["floor"]["book"]["rps"]
-        print(f"\n  {name} booking throughput: Gongjian {ours:.0f}/s, floor {theirs:.0f}/s, "
-              f"ratio {ours / theirs:.2f}× (target ≥ 0.4×)")
+            with Server(url, "floor_app:app", scheduler=False, log_dir=work) as floor:
+                results.update(compare_with_floor(name, url, plan, args, work,
+                                                  server.port, floor.port))
     if not args.no_fault:
         empty_bookings(url)
         events: dict[str, float] = {}
@@ -483,6 +520,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=["postgres", "sqlite", "both"], default="both")
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns of Gongjian and the floor in the booking comparison")
     parser.add_argument("--no-fault", action="store_true")
     parser.add_argument("--no-floor", action="store_true")
     args = parser.parse_args(argv)
