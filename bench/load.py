@@ -411,10 +411,13 @@ def summarize(title: str, records: list[dict], duration: float) -> dict:
 
 def report_check(url: str, records: list[dict]) -> dict:
     result = check_database(url, [r["id"] for r in records if "id" in r])
-    print(f"    database: {result['overlaps']} overlapping active pairs, "
-          f"{result['lost']} of {result['acknowledged']} acknowledged bookings missing, "
-          f"{result['rows']} rows")
+    print(f"    database: {describe_check(result)}, {result['rows']} rows")
     return result
+
+
+def describe_check(result: dict) -> str:
+    return (f"{result['overlaps']} overlapping active pairs, {result['lost']} of "
+            f"{result['acknowledged']} acknowledged bookings missing")
 
 
 def postgres_restart() -> None:
@@ -450,10 +453,7 @@ def compare_with_floor(name: str, url: str, plan: dict, args, work: Path, ours: 
         report_cpu(cpu[side], len(records[side]))
         results[key + "_check"] = {figure: sum(check[figure] for check in checks[side])
                                    for figure in ("overlaps", "acknowledged", "lost")}
-        print(f"    database after each turn: "
-              f"{results[key + '_check']['overlaps']} overlapping active pairs, "
-              f"{results[key + '_check']['lost']} of {results[key + '_check']['acknowledged']} "
-              f"acknowledged bookings missing")
+        print(f"    database after each turn: {describe_check(results[key + '_check'])}")
     ours_rate, floor_rate = results["booking"]["book"]["rps"], results["floor"]["book"]["rps"]
     print(f"\n  {name} booking throughput: Gongjian {ours_rate:.0f}/s, floor {floor_rate:.0f}/s, "
           f"ratio {ours_rate / floor_rate:.2f}× (target ≥ 0.4×)")

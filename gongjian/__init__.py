@@ -68,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @login_manager.user_loader
     def load_user(session_id: str):
         # "id:digest" (User.get_id): a session from before the password changed finds no one.
-        user_id, _, _digest = session_id.partition(":")
+        user_id = session_id.partition(":")[0]
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
         if user is None or not hmac.compare_digest(user.get_id(), session_id):
             return None

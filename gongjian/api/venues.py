@@ -52,6 +52,12 @@ MAX_AVAILABILITY_DAYS = 92
 DEFAULT_AVAILABILITY_DAYS = 7
 
 
+def _set_holidays(venue: Venue, closed: bool | None) -> None:
+    """`closed_on_holidays` when the body gives it (its own service: it is audited apart)."""
+    if closed is not None:
+        venues.set_closed_on_holidays(venue=venue, closed=closed, actor=caller(), now=now())
+
+
 def _venue_fields() -> dict[str, Field]:
     fields: dict[str, Field] = {}
     for name, limit in venues.VENUE_TEXT_FIELDS.items():
@@ -137,8 +143,7 @@ def create_venue(body: dict[str, Any]):
     unit = lookup(Unit, body.pop("unit_id"), "unit_id")
     holidays = body.pop("closed_on_holidays", None)
     venue = venues.create_venue(unit=unit, actor=caller(), now=now(), **body)
-    if holidays is not None:
-        venues.set_closed_on_holidays(venue=venue, closed=holidays, actor=caller(), now=now())
+    _set_holidays(venue, holidays)
     data = venue_json(venue)
     db.session.commit()
     return data, 201
@@ -157,8 +162,7 @@ def update_venue(venue_id: int, body: dict[str, Any]):
     venue = _visible_venue(venue_id)
     holidays = body.pop("closed_on_holidays", None)
     venues.update_venue(venue=venue, actor=caller(), now=now(), **body)
-    if holidays is not None:
-        venues.set_closed_on_holidays(venue=venue, closed=holidays, actor=caller(), now=now())
+    _set_holidays(venue, holidays)
     data = venue_json(venue)
     db.session.commit()
     return data

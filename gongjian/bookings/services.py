@@ -25,7 +25,13 @@ from ..db import UTCDateTime, execute_core
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
-from ..venues.intervals import Interval, covers, minutes_since_local_midnight, subtract
+from ..venues.intervals import (
+    Interval,
+    covers,
+    minutes_since_local_midnight,
+    overlapping,
+    subtract,
+)
 from ..venues.models import (
     LONGEST_BOOKING_MINUTES,
     Audience,
@@ -50,7 +56,7 @@ NO_SHOW_GRACE = timedelta(minutes=15)
 NO_SHOW_MARK_WINDOW = timedelta(hours=48)
 SUGGESTION_COUNT = 3
 SUGGESTION_HORIZON = timedelta(days=7)
-# A conflict's suggestions are first looked for this near the request, in what the rules read.
+# What the rules read reaches this far either side of a request that may need suggestions.
 SUGGESTION_NEAR = timedelta(days=1)
 LONGEST_BOOKING = timedelta(minutes=LONGEST_BOOKING_MINUTES)
 TITLE_MAX = 200
@@ -216,10 +222,6 @@ def busy_intervals(
     return [(s, e) for s, e in rows]
 
 
-def overlapping(intervals: Sequence[Interval], start: datetime, end: datetime) -> list[Interval]:
-    return [(s, e) for s, e in intervals if s < end and e > start]
-
-
 @dataclass
 class Surroundings:
     """What the rules read of a venue around one request: its closures and slot-holding
@@ -259,7 +261,7 @@ def read_surroundings(venue: Venue, booker: User, start: datetime, end: datetime
         start=start, end=end,
         closures=closed_intervals((s, e) for kind, s, e, _ in rows if kind == "closure"),
         busy=sorted((s, e) for kind, s, e, _ in rows if kind == "busy"),
-        held=next((n for kind, _, _, n in rows if kind == "held"), 0) or 0,
+        held=next(n for kind, _, _, n in rows if kind == "held"),
     )
 
 
@@ -371,7 +373,7 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
                        around: Surroundings | None = None) -> list[Interval]:
     """Up to `count` free intervals of the same length, nearest to the requested start first.
 
-    With `around` (what `evaluate` read), the slots within SUGGESTION_NEAR of the start come
+    With `around` (what `evaluate` read), the slots as near to the start as what it covers come
     from it: when there are `count` of them, none further away can be nearer, so no other read
     is needed. Otherwise the whole SUGGESTION_HORIZON is read.
     """
@@ -380,9 +382,10 @@ def suggest_free_slots(*, venue: Venue, start: datetime, end: datetime, now: dat
     latest_start = min(start + SUGGESTION_HORIZON,
                        now + timedelta(days=venue.max_advance_days))
     if around is not None:
+        # Slots that start within `reach` of the start, buffers included, lie inside `around`.
         buffer = timedelta(minutes=venue.buffer_minutes)
-        first = max(earliest, start - SUGGESTION_NEAR, around.start + buffer)
-        last = min(latest_start, start + SUGGESTION_NEAR, around.end - buffer - length)
+        reach = min(start - (around.start + buffer), around.end - buffer - length - start)
+        first, last = max(earliest, start - reach), min(latest_start, start + reach)
         if first <= last:
             free = free_intervals(venue, first, last + length, weekly, around=around)
             nearest = _nearest_slots(venue, free, start, length, last, count)

@@ -40,8 +40,13 @@ def subtract(base: Sequence[Interval], cuts: Iterable[Interval]) -> list[Interva
     return result
 
 
+def overlapping(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:
+    """The intervals that overlap [start, end), whole."""
+    return [(s, e) for s, e in intervals if s < end and e > start]
+
+
 def clip(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:
-    return [(max(s, start), min(e, end)) for s, e in intervals if s < end and e > start]
+    return [(max(s, start), min(e, end)) for s, e in overlapping(intervals, start, end)]
 
 
 def covers(intervals: Sequence[Interval], start: datetime, end: datetime) -> bool:
