@@ -90,7 +90,8 @@ def caller() -> Any:
 
 
 def current_token() -> ApiToken | None:
-    return g.get("api_token")
+    token = g.get("api_token")
+    return db.session.get(ApiToken, token.id) if token is not None else None
 
 
 current_api_user: User | None = LocalProxy(caller)  # type: ignore[assignment]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from gongjian.accounts.models import ApiToken
 from gongjian.extensions import db
 
+from ..conftest import NOW
 from ..factories import DEFAULT_PASSWORD
 
 
@@ -120,3 +122,24 @@ def test_tokens_are_listed_nowhere_in_clear(api, make):
     api.token_for(user)
     hashes = db.session.scalars(sa.select(ApiToken.token_hash)).all()
     assert all(len(h) == 64 for h in hashes)
+
+
+def test_a_token_notes_when_it_was_used_at_most_every_five_minutes(api, app, make):
+    """last_used_at shows a token in use (the account page lists it) without a write on every
+    request: it moves only when five minutes have passed since the last note."""
+    user = make.user()
+    make.commit()
+    api.token_for(user)
+
+    def used_at(minutes: int):
+        app.config["CLOCK"] = lambda: NOW + timedelta(minutes=minutes)
+        assert api.get("/api/v1/bookings", as_=user).status_code == 200
+        db.session.expire_all()
+        return db.session.scalars(sa.select(ApiToken.last_used_at)
+                                  .where(ApiToken.user_id == user.id)).one() - NOW
+
+    assert used_at(0) == timedelta(0)
+    assert used_at(4) == timedelta(0)
+    assert used_at(5) == timedelta(minutes=5)
+    assert used_at(9) == timedelta(minutes=5)
+    assert used_at(11) == timedelta(minutes=11)
