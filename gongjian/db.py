@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -132,6 +132,14 @@ def execute_core(session, statement: sa.Executable, params: dict | None = None) 
     (as its own execute would), without the ORM's work per statement: for the hot paths."""
     session.flush()
     return session.connection().execute(statement, params)
+
+
+def adopt(session, instance):
+    """Give the session an object whose row a plain statement has just written, as if it had
+    been loaded: every column attribute must be set (one left unset would be read again)."""
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 # Statements `read_all` runs at once on SQLite: SQLite leaves Python's lock while it works, so

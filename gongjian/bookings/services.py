@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
-from ..db import UTCDateTime, execute_core
+from ..db import UTCDateTime, adopt, execute_core
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
@@ -471,14 +471,24 @@ def insert_booking(booking: Booking) -> Booking:
     return booking
 
 
-_INSERT_BOOKING = sa.insert(Booking).returning(Booking)
+_INSERT_BOOKING = sa.insert(Booking).returning(Booking.id)
+# What a new booking holds besides what create_booking is given.
+NEW_BOOKING = {
+    "series_id": None, "decided_at": None, "decided_by_id": None, "cancelled_at": None,
+    "cancelled_by_id": None, "late_cancellation": False, "checked_in_at": None, "reason": "",
+    "rating": None, "rating_comment": "", "rated_at": None, "revision": 0,
+    "reminders_sent": [],
+}
 
 
 def insert_new_booking(**values: Any) -> Booking:
-    """Insert one booking in one statement, answered as a loaded object (the unit of work's
-    flush costs more, and nothing else in the transaction waits on it)."""
+    """Insert one booking in one plain statement and hand the session the object as if it
+    had been loaded: the ORM's own insert, or one returning the whole row to load, costs
+    half as much again, and nothing else in the transaction waits on it."""
+    row = {**NEW_BOOKING, **values}
     with _database_backstops():
-        return db.session.scalars(_INSERT_BOOKING, [{"revision": 0, **values}]).one()
+        booking_id = execute_core(db.session, _INSERT_BOOKING, row).scalar_one()
+    return adopt(db.session, Booking(id=booking_id, **row))
 
 
 @functools.cache

@@ -103,6 +103,22 @@ def unchanged(booking: Booking, status: BookingStatus, revision: int = 0) -> Non
     assert (booking.status, booking.revision) == (status, revision)
 
 
+def test_a_new_booking_comes_back_whole_and_as_the_database_holds_it(app, make, now):
+    """create_booking hands back every column of the new row without reading it again, with
+    the values the database stored (defaults included)."""
+    venue, booker = make.venue(), make.user()
+    make.commit()
+    booking = create_booking(venue_id=venue.id, booker=booker, start=START, end=END,
+                             title="周末羽毛球", attendees=4, now=now)
+    columns = [attribute.key for attribute in sa.inspect(Booking).column_attrs]
+    assert set(columns) <= set(sa.inspect(booking).dict)
+    handed_back = {name: getattr(booking, name) for name in columns}
+    stored = reread(booking)
+    assert {name: getattr(stored, name) for name in columns} == handed_back
+    assert handed_back["status"] == CONFIRMED and handed_back["reminders_sent"] == []
+    assert booking.venue is stored.venue
+
+
 # pending → confirmed -------------------------------------------------------------------------
 
 
