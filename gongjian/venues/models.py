@@ -107,6 +107,9 @@ class Venue(db.Model):
     # Closed on mainland China's statutory holidays, open on make-up working days (调休) with the
     # working-day windows: gongjian/venues/holidays.py.
     closed_on_holidays: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A new random value with every new weekly timetable (set_opening_hours): read with the
+    # venue, it names the timetable, so processes may keep timetables by it (weekly_windows).
+    hours_version: Mapped[str | None] = mapped_column(sa.String(32))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

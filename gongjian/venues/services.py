@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -254,6 +255,7 @@ def set_opening_hours(*, venue: Venue, windows: Sequence[Window], actor, now: da
                          end_minute=w.end_minute, valid_from=w.valid_from,
                          valid_until=w.valid_until)
         )
+    venue.hours_version = uuid.uuid4().hex
     db.session.flush()
     audit.record(actor=actor, action="venue.opening_hours", obj=venue, now=now,
                  before={"windows": before},
@@ -272,12 +274,27 @@ _WINDOWS_QUERY = sa.select(
 ).where(OpeningHours.venue_id == sa.bindparam("venue_id"))
 
 
+# Timetables by (venue id, hours_version), as every booking check needs its venue's: a new
+# timetable comes with a new version, read with the venue row (under its lock when booking),
+# so a kept timetable is never another than the row's own. Emptied when full.
+_TIMETABLES: dict[tuple[int, str], tuple[sa.Row, ...]] = {}
+TIMETABLES_KEPT = 4096
+
+
 def weekly_windows(venue: Venue) -> Sequence[OpeningHours]:
-    """The venue's weekly windows: the loaded relationship, else read as plain rows (the
-    booking path asks once a request, where loading them as objects would cost more)."""
+    """The venue's weekly windows: the loaded relationship, else the timetable of its version,
+    kept or read as plain rows (loading them as objects would cost the booking path more)."""
     if "opening_hours" in sa.inspect(venue).dict:
         return venue.opening_hours
-    return execute_core(db.session, _WINDOWS_QUERY, {"venue_id": venue.id}).all()
+    key = (venue.id, venue.hours_version)
+    windows = _TIMETABLES.get(key) if venue.hours_version else None
+    if windows is None:
+        windows = tuple(execute_core(db.session, _WINDOWS_QUERY, {"venue_id": venue.id}))
+        if venue.hours_version:
+            if len(_TIMETABLES) >= TIMETABLES_KEPT:
+                _TIMETABLES.clear()
+            _TIMETABLES[key] = windows
+    return windows
 
 
 def day_windows(venue: Venue, day: date, windows: Sequence[OpeningHours] | None = None,

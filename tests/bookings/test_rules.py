@@ -8,7 +8,7 @@ Most tests run each request twice, through `create_booking` and through its dry 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +27,7 @@ from gongjian.bookings.services import (
 )
 from gongjian.errors import DomainError
 from gongjian.extensions import db
-from gongjian.venues.services import add_closure, archive_venue
+from gongjian.venues.services import Window, add_closure, archive_venue, set_opening_hours
 
 from ..factories import local
 
@@ -494,6 +494,21 @@ def test_opening_hours_are_read_in_the_venue_zone(app, make, attempt):
     # 09:00 in Shanghai is 06:30 in Kolkata: before opening.
     outside = attempt(venue=venue, start=sat(9), end=sat(10))
     assert (inside, outside) == ([], ["outside_opening_hours"])
+
+
+def test_a_new_timetable_holds_from_the_next_request_on(app, make, attempt, now):
+    """Booking checks keep a venue's timetable by its version, read with the venue: a new
+    timetable is a new version, so no request after it is judged by the old one."""
+    venue = make.venue(hours=[(5, "08:00", "12:00")])
+    make.commit()
+    db.session.expire_all()  # the venue as a request reads it, without its windows loaded
+    assert attempt(venue=venue, start=sat(9), end=sat(10)) == []
+    set_opening_hours(venue=venue, windows=[Window(5, 14 * 60, 18 * 60, date(2026, 1, 1))],
+                      actor=make.admin, now=now)
+    make.commit()
+    db.session.expire_all()
+    assert attempt(venue=venue, start=sat(10), end=sat(11)) == ["outside_opening_hours"]
+    assert attempt(venue=venue, start=sat(14), end=sat(15)) == []
 
 
 # closed ------------------------------------------------------------------------------------
