@@ -23,6 +23,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -163,7 +164,18 @@ def _finish(response: Response) -> Response:
     return response
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, without building the signer for a request that brings
+    no session cookie (API clients and phones polling feeds): such a request starts empty."""
+
+    def open_session(self, app: Flask, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
     config = app.config
     production = config.get("ENV") == "production"
     config.setdefault("METRICS_TOKEN", os.environ.get("GONGJIAN_METRICS_TOKEN") or None)
