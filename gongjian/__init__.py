@@ -10,7 +10,12 @@ from flask import Flask, has_request_context, request, session
 
 from . import errors, labels, ops, ratelimit, templating
 from .config import load_config
-from .db import end_sessions_quietly, ping_idle_connections, sqlite_engine_options
+from .db import (
+    end_sessions_quietly,
+    keep_prepared_statements,
+    ping_idle_connections,
+    sqlite_engine_options,
+)
 from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             ping_idle_connections(db.engine)
+            keep_prepared_statements(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

@@ -103,6 +103,27 @@ def test_an_unreachable_database_is_a_503_to_try_again_not_a_500(tmp_path):
     assert "The system is busy; please try again in a moment." in page.get_data(as_text=True)
 
 
+def test_what_postgresql_prepared_outlives_the_rollback_ending_each_read(postgres_app):
+    """Every read-only request ends its transaction by rolling back; the statements psycopg
+    prepared on the connection (after five runs) stay, so PostgreSQL stops parsing and
+    planning them for every request (psycopg on its own forgets them at each rollback)."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "SECRET_KEY": "x"})
+    client = app.test_client()
+    try:
+        assert [client.get("/api/v1/venues").status_code for _ in range(7)] == [200] * 7
+        with app.app_context():
+            prepared = db.session.scalars(sa.text(
+                "SELECT statement FROM pg_prepared_statements")).all()
+            db.session.rollback()
+            kept = db.session.scalars(sa.text(
+                "SELECT statement FROM pg_prepared_statements")).all()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert any("FROM venues" in statement for statement in prepared)
+    assert kept == prepared
+
+
 def test_the_database_going_away_after_the_answer_keeps_the_answer(postgres_app, caplog):
     """PostgreSQL restarting between the answer and the end of its session: the failed
     rollback is logged, the answer stands, and the next request connects afresh."""
