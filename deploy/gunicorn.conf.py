@@ -9,6 +9,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from gunicorn.glogging import Logger
+
 # Every worker writes its Prometheus counters here, so /metrics adds them all up.
 _metrics_dir = Path(os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "gongjian-metrics")))
@@ -40,6 +42,18 @@ logconfig_dict = {
     "loggers": {"gongjian.requests": {"handlers": ["stdout"], "level": "INFO",
                                       "propagate": False}},
 }
+
+
+class AppLogsRequests(Logger):
+    """gunicorn's logger without its access line: with a logging configuration given, gunicorn
+    builds every request's access line (all of its headers) even where no handler prints it,
+    and the app already logs each request (gongjian.requests)."""
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = AppLogsRequests
 # X-Forwarded-* are honoured by the app (ProxyFix, GONGJIAN_PROXIES) from nginx on this host.
 forwarded_allow_ips = "127.0.0.1"
 
