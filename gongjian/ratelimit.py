@@ -8,8 +8,11 @@ the API).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
@@ -40,15 +43,32 @@ def writer_key() -> str:
     return "ip:" + (get_remote_address() or "")
 
 
-# Signing in (POST /login) and issuing API tokens share one per-IP budget.
-login_limit = limiter.shared_limit(_login_limit, scope="login", key_func=get_remote_address,
-                                   methods=["POST"])
-# Every API write (POST, PUT, PATCH, DELETE) of one caller shares one budget.
-write_limit = limiter.shared_limit(_write_limit, scope="api-write", key_func=writer_key)
-
-
 def _limits_off() -> bool:
     return str(current_app.config.get("RATE_LIMITS", "on")).lower() == "off"
+
+
+def _unless_off(shared_limit: Callable[[Callable], Callable]) -> Callable[[Callable], Callable]:
+    """The limit as a view decorator that, where limits are off, calls the view directly:
+    asking the limiter costs every write its filtering and bookkeeping even then."""
+
+    def decorate(view: Callable) -> Callable:
+        limited = shared_limit(view)
+
+        @functools.wraps(view)
+        def either(*args: Any, **kwargs: Any) -> Any:
+            return view(*args, **kwargs) if _limits_off() else limited(*args, **kwargs)
+
+        return either
+
+    return decorate
+
+
+# Signing in (POST /login) and issuing API tokens share one per-IP budget.
+login_limit = _unless_off(limiter.shared_limit(
+    _login_limit, scope="login", key_func=get_remote_address, methods=["POST"]))
+# Every API write (POST, PUT, PATCH, DELETE) of one caller shares one budget.
+write_limit = _unless_off(limiter.shared_limit(
+    _write_limit, scope="api-write", key_func=writer_key))
 
 
 def init_app(app: Flask) -> None:
@@ -63,6 +83,9 @@ def init_app(app: Flask) -> None:
     # Decided per request, so one process may hold apps with limits on and off.
     config.setdefault("RATELIMIT_ENABLED", True)
     limiter.init_app(app)
+    # Every limit is a view's own (the decorators above check it); the limiter's check before
+    # each request would look for application-wide limits there are none of.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 limiter.request_filter(_limits_off)
