@@ -165,11 +165,21 @@ def error_response(error: DomainError):
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def handle_domain_error(error: DomainError):
+    def roll_back() -> None:
+        """Undo the request's writes; when the database went away meanwhile (PostgreSQL
+        restarting), there is nothing left to undo: log it, drop the connection, answer."""
         from .extensions import db
 
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError as failure:
+            app.logger.warning("the database went away before the rollback: %s",
+                               getattr(failure, "orig", None) or failure)
+            db.session.close()
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        roll_back()
         return error_response(error)
 
     @app.errorhandler(sa.exc.OperationalError)
@@ -178,13 +188,8 @@ def init_app(app: Flask) -> None:
         """The database cannot answer (restarting, unreachable, locked too long): 503 with
         Retry-After, not a 500. Sending the request again is safe: a booking that did land
         before the database went away answers as a conflict with itself, never twice."""
-        from .extensions import db
-
         app.logger.warning("database unavailable: %s", error.orig or error)
-        try:
-            db.session.rollback()
-        except sa.exc.SQLAlchemyError:
-            db.session.close()
+        roll_back()
         response = error_response(DomainError("busy"))
         if isinstance(response, tuple):
             response = app.make_response(response)

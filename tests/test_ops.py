@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from gongjian import create_app
+from gongjian.errors import DomainError
 from gongjian.extensions import db
 from gongjian.jobs_models import SchedulerLock
 
@@ -101,6 +102,35 @@ def test_an_unreachable_database_is_a_503_to_try_again_not_a_500(tmp_path):
     page = client.get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "The system is busy; please try again in a moment." in page.get_data(as_text=True)
+
+
+def test_a_refusal_stands_when_the_database_goes_away_before_its_rollback(postgres_app, caplog):
+    """PostgreSQL restarting between a refusal and its rollback: the refusal is the answer
+    (nothing was written), the lost connection is logged, the next request connects afresh."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": POSTGRES_URL, "SECRET_KEY": "x"})
+
+    @app.get("/refused-as-the-database-leaves")
+    def refused_as_the_database_leaves():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        other = sa.create_engine(POSTGRES_URL)
+        with other.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        other.dispose()
+        raise DomainError("conflict")
+
+    client = app.test_client()
+    try:
+        with caplog.at_level(logging.WARNING):
+            refused = client.get("/refused-as-the-database-leaves",
+                                 headers={"Accept": "application/json"})
+        again = client.get("/api/v1/venues")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "conflict")
+    assert again.status_code == 200
+    assert any("the database went away before the rollback" in record.getMessage()
+               for record in caplog.records)
 
 
 def test_what_postgresql_prepared_outlives_the_rollback_ending_each_read(postgres_app):
