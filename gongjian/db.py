@@ -1,4 +1,5 @@
-"""Declarative base, the UTC instant column type, SQLite's settings and concurrent reads."""
+"""Declarative base, the UTC instant column type, SQLite's settings, PostgreSQL connections that
+keep their prepared statements, objects written by plain statements, and concurrent reads."""
 
 from __future__ import annotations
 
