@@ -85,7 +85,9 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     # Every limit is a view's own (the decorators above check it); the limiter's check before
     # each request would look for application-wide limits there are none of.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    before = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in before:
+        before.remove(limiter._check_request_limit)
 
 
 limiter.request_filter(_limits_off)
