@@ -89,5 +89,3 @@ def init_app(app: Flask) -> None:
     if limiter._check_request_limit in before:
         before.remove(limiter._check_request_limit)
 
-
-limiter.request_filter(_limits_off)

@@ -287,10 +287,10 @@ def weekly_windows(venue: Venue) -> Sequence[OpeningHours]:
     if "opening_hours" in sa.inspect(venue).dict:
         return venue.opening_hours
     key = (venue.id, venue.hours_version)
-    windows = _TIMETABLES.get(key) if venue.hours_version else None
+    windows = _TIMETABLES.get(key)
     if windows is None:
         windows = tuple(execute_core(db.session, _WINDOWS_QUERY, {"venue_id": venue.id}))
-        if venue.hours_version:
+        if venue.hours_version is not None:  # a venue never given a timetable has no version
             if len(_TIMETABLES) >= TIMETABLES_KEPT:
                 _TIMETABLES.clear()
             _TIMETABLES[key] = windows
