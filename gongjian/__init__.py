@@ -47,10 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config)
+    options = {"pool_size": app.config["DB_POOL_SIZE"]}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = sqlite_engine_options()
-    else:
-        options = {}
+        options |= sqlite_engine_options()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     db.init_app(app)

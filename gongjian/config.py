@@ -24,6 +24,9 @@ class DefaultConfig:
 
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Connections each process keeps: one per gunicorn thread (GONGJIAN_THREADS), as each may
+    # hold one at once; a smaller pool opens and closes connections all through a busy minute.
+    DB_POOL_SIZE = 8
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
@@ -70,6 +73,9 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         value = env.get(ENV_PREFIX + name)
         if value:
             app.config[key] = value
+    pool_size = env.get(ENV_PREFIX + "DB_POOL_SIZE") or env.get(ENV_PREFIX + "THREADS")
+    if pool_size:
+        app.config["DB_POOL_SIZE"] = int(pool_size)
     if env.get(ENV_PREFIX + "SMTP_PORT"):
         app.config["SMTP_PORT"] = int(env[ENV_PREFIX + "SMTP_PORT"])
     if env.get(ENV_PREFIX + "TRUSTED_HOSTS"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gongjian import create_app
+from gongjian.extensions import db
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -30,6 +31,29 @@ def test_environment_configures_the_database(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
     assert app.config["SECRET_KEY"] == "from-the-environment"
+
+
+@pytest.mark.parametrize(("environment", "kept"), [
+    ({}, 8),
+    ({"GONGJIAN_THREADS": "12"}, 12),
+    ({"GONGJIAN_THREADS": "12", "GONGJIAN_DB_POOL_SIZE": "3"}, 3),
+])
+def test_each_process_keeps_a_connection_for_every_gunicorn_thread(monkeypatch, tmp_path,
+                                                                    environment, kept):
+    """Every thread may hold a connection at once; none of them is closed when given back,
+    so a busy worker never opens a connection per request."""
+    for name in ("GONGJIAN_THREADS", "GONGJIAN_DB_POOL_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'pool.db'}",
+                      "SECRET_KEY": "x" * 32})
+    with app.app_context():
+        held = [db.engine.connect() for _ in range(12)]
+        for connection in held:
+            connection.close()
+        assert db.engine.pool.checkedin() == kept
+        db.engine.dispose()
 
 
 def test_home_page_lists_units_and_venues_in_chinese_by_default(app, make, client):
