@@ -12,9 +12,9 @@ from . import errors, labels, ops, ratelimit, templating
 from .config import load_config
 from .db import (
     end_sessions_quietly,
+    engine_options,
     keep_prepared_statements,
     ping_idle_connections,
-    sqlite_engine_options,
 )
 from .extensions import babel, csrf, db, login_manager, migrate
 
@@ -47,9 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     load_config(app, config)
-    options = {"pool_size": app.config["DB_POOL_SIZE"]}
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options |= sqlite_engine_options()
+    options = engine_options(app.config["SQLALCHEMY_DATABASE_URI"], app.config["DB_POOL_SIZE"])
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     db.init_app(app)

@@ -58,18 +58,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def sqlite_engine_options() -> dict:
-    """Engine options for SQLite.
+def engine_options(url: str, pool_size: int) -> dict:
+    """Engine options for the database at `url`: a pool that keeps `pool_size` connections
+    (but for an in-memory SQLite database: one connection, shared), and SQLite's settings.
 
-    The driver's implicit transactions are kept, with ``BEGIN IMMEDIATE`` as the statement it
-    issues before the first write: a write transaction takes the database's write lock before it
-    reads what it will decide on, and waits ``timeout`` seconds for it instead of failing.
-    Reads outside a write transaction run on their own, never holding a stale snapshot that
-    would make a later upgrade to writing fail with "database is locked".
+    SQLite's driver keeps its implicit transactions, with ``BEGIN IMMEDIATE`` as the statement
+    it issues before the first write: a write transaction takes the database's write lock
+    before it reads what it will decide on, and waits ``timeout`` seconds for it instead of
+    failing. Reads outside a write transaction run on their own, never holding a stale
+    snapshot that would make a later upgrade to writing fail with "database is locked".
     """
-    return {
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return {"pool_size": pool_size}
+    options: dict = {
         "connect_args": {"isolation_level": "IMMEDIATE", "timeout": 30, "check_same_thread": False}
     }
+    # In memory, Flask-SQLAlchemy shares one connection (StaticPool), which has no size.
+    if parsed.database not in (None, "", ":memory:"):
+        options["pool_size"] = pool_size
+    return options
 
 
 @event.listens_for(Engine, "connect")
