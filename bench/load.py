@@ -13,7 +13,8 @@ the rate limits, which are switched off so the load is measured rather than refu
 1. **mixed**: N client threads (in 4 processes) for the duration — residents browsing venues
    (25%), reading a week of availability (25%), booking (25%; 30% of those aim at 5 popular
    slots), cancelling one of their own bookings (5%) and phones polling their personal ICS feed
-   with If-None-Match (20%). Prints requests/s, p50/p95/p99 per operation and errors.
+   with If-None-Match (20%). Prints requests/s, p50/p95/p99 per operation (bookings also
+   split: popular slots, other) and errors.
 2. **booking**: only bookings, the same generator, on Gongjian (`POST /api/v1/bookings`) and
    on the floor (bench/floor_app.py: hand-written SQL on the raw driver, the same gunicorn
    settings, the same database emptied of bookings before each turn), in alternating rounds
@@ -214,8 +215,10 @@ class Server:
 # -- clients --------------------------------------------------------------------------------
 
 
-def booking_body(rng: random.Random, venues: list[int], today: date) -> dict:
-    if rng.random() < 0.3:
+def booking_body(rng: random.Random, venues: list[int], today: date) -> tuple[dict, bool]:
+    """A booking request, and whether it aims at one of the popular slots."""
+    popular = rng.random() < 0.3
+    if popular:
         hot = rng.randrange(HOT_SLOTS)
         venue, day, hour = venues[hot], today + timedelta(days=2 + hot), 19
         minutes = 120
@@ -229,7 +232,7 @@ def booking_body(rng: random.Random, venues: list[int], today: date) -> dict:
     end = min(start + timedelta(minutes=minutes),
               datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI))
     return {"venue_id": venue, "start": start.isoformat(), "end": end.isoformat(),
-            "title": "负载测试活动", "attendees": 5}
+            "title": "负载测试活动", "attendees": 5}, popular
 
 
 def client_process(index: int, port: int, plan: dict, threads: int, duration: float,
@@ -262,7 +265,8 @@ def client_process(index: int, port: int, plan: dict, threads: int, duration: fl
                 path = (f"/api/v1/venues/{rng.choice(plan['venues'])}/availability"
                         f"?from={day}&to={day + timedelta(days=6)}")
             elif op == "book":
-                method, body = "POST", json.dumps(booking_body(rng, plan["venues"], today))
+                request_body, popular = booking_body(rng, plan["venues"], today)
+                method, body = "POST", json.dumps(request_body)
                 path = "/book" if mode == "floor" else "/api/v1/bookings"
             elif op == "cancel":
                 method, body = "POST", "{}"
@@ -283,6 +287,8 @@ def client_process(index: int, port: int, plan: dict, threads: int, duration: fl
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             elapsed = time.monotonic() - started
             record = {"op": op, "status": status, "ms": round(elapsed * 1000, 3), "t": wall}
+            if op == "book":
+                record["popular"] = popular
             if op == "book" and status == 201:
                 record["id"] = json.loads(payload)["id"]
                 mine.append(record["id"])
@@ -386,6 +392,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarize(title: str, records: list[dict], duration: float) -> dict:
+    """Requests/s and latency per operation; bookings also split into those aiming at the
+    popular slots (queueing for their venues' locks) and the rest."""
     print(f"\n  {title}: {len(records)} requests in {duration:.0f} s = "
           f"{len(records) / duration:.0f} req/s")
     print(f"    {'operation':<13}{'count':>7}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
@@ -393,20 +401,26 @@ def summarize(title: str, records: list[dict], duration: float) -> dict:
     figures = {}
     for op in sorted({r["op"] for r in records}):
         mine = [r for r in records if r["op"] == op]
-        ms = [r["ms"] for r in mine]
-        statuses: dict[int, int] = {}
-        for r in mine:
-            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-        figures[op] = {"count": len(mine), "rps": len(mine) / duration,
-                       "p50": percentile(ms, .5), "p95": percentile(ms, .95),
-                       "p99": percentile(ms, .99), "statuses": statuses}
-        shown = " ".join(f"{k}:{v}" for k, v in sorted(statuses.items()))
-        print(f"    {op:<13}{len(mine):>7}{len(mine) / duration:>8.0f}"
-              f"{figures[op]['p50']:>9.1f}{figures[op]['p95']:>9.1f}{figures[op]['p99']:>9.1f}"
-              f"  {shown}")
+        figures[op] = _row(op, mine, duration)
+        if op == "book":
+            for name, popular in (("  popular", True), ("  other", False)):
+                _row(name, [r for r in mine if r.get("popular") == popular], duration)
     errors = sum(1 for r in records if r["status"] >= 500 or r["status"] == 0)
     print(f"    5xx or broken connections: {errors}")
     return figures
+
+
+def _row(name: str, records: list[dict], duration: float) -> dict:
+    ms = [r["ms"] for r in records]
+    statuses: dict[int, int] = {}
+    for r in records:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    row = {"count": len(records), "rps": len(records) / duration, "p50": percentile(ms, .5),
+           "p95": percentile(ms, .95), "p99": percentile(ms, .99), "statuses": statuses}
+    shown = " ".join(f"{k}:{v}" for k, v in sorted(statuses.items()))
+    print(f"    {name:<13}{len(records):>7}{row['rps']:>8.0f}{row['p50']:>9.1f}{row['p95']:>9.1f}"
+          f"{row['p99']:>9.1f}  {shown}")
+    return row
 
 
 def report_check(url: str, records: list[dict]) -> dict:
