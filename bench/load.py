@@ -289,9 +289,9 @@ def client_process(index: int, port: int, plan: dict, threads: int, duration: fl
             record = {"op": op, "status": status, "ms": round(elapsed * 1000, 3), "t": wall}
             if op == "book":
                 record["popular"] = popular
-            if op == "book" and status == 201:
-                record["id"] = json.loads(payload)["id"]
-                mine.append(record["id"])
+                if status == 201:
+                    record["id"] = json.loads(payload)["id"]
+                    mine.append(record["id"])
             if op == "ics" and status in (200, 304):
                 etag = response.getheader("ETag") or etag
             with lock:

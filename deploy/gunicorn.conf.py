@@ -11,6 +11,8 @@ from pathlib import Path
 
 from gunicorn.glogging import Logger
 
+from gongjian.config import THREADS
+
 # Every worker writes its Prometheus counters here, so /metrics adds them all up.
 _metrics_dir = Path(os.environ.setdefault(
     "PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / "gongjian-metrics")))
@@ -24,7 +26,7 @@ worker_class = "gthread"
 # A booking waits on PostgreSQL for much of its time: with 8 threads a worker has work while
 # others wait (bench/load.py on 2 cores: 527 bookings/s against 431 with 4). Each thread may
 # hold a database connection: workers × threads × machines must stay under max_connections.
-threads = int(os.environ.get("GONGJIAN_THREADS", "8"))
+threads = THREADS
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

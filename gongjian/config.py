@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "GONGJIAN_"
+# Threads per gunicorn worker (GONGJIAN_THREADS; deploy/gunicorn.conf.py), and so the database
+# connections each process keeps: each thread may hold one at once.
+THREADS = int(os.environ.get(ENV_PREFIX + "THREADS") or 8)
 
 
 class DefaultConfig:
@@ -24,9 +27,9 @@ class DefaultConfig:
 
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
-    # Connections each process keeps: one per gunicorn thread (GONGJIAN_THREADS), as each may
-    # hold one at once; a smaller pool opens and closes connections all through a busy minute.
-    DB_POOL_SIZE = 8
+    # Connections each process keeps: one per gunicorn thread. A smaller pool opens and closes
+    # connections all through a busy minute.
+    DB_POOL_SIZE = THREADS
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh", "en")
@@ -74,7 +77,7 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         if value:
             app.config[key] = value
     pool_size = env.get(ENV_PREFIX + "DB_POOL_SIZE") or env.get(ENV_PREFIX + "THREADS")
-    if pool_size:
+    if pool_size:  # read now: the environment may have changed since the module was imported
         app.config["DB_POOL_SIZE"] = int(pool_size)
     if env.get(ENV_PREFIX + "SMTP_PORT"):
         app.config["SMTP_PORT"] = int(env[ENV_PREFIX + "SMTP_PORT"])

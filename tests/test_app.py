@@ -58,9 +58,8 @@ def test_each_process_keeps_a_connection_for_every_gunicorn_thread(monkeypatch, 
 
 def test_an_in_memory_database_is_one_connection_shared():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 32})
-    with app.app_context():
-        with db.engine.connect() as first, db.engine.connect() as second:
-            assert first.connection.dbapi_connection is second.connection.dbapi_connection
+    with app.app_context(), db.engine.connect() as first, db.engine.connect() as second:
+        assert first.connection.dbapi_connection is second.connection.dbapi_connection
 
 
 def test_home_page_lists_units_and_venues_in_chinese_by_default(app, make, client):
