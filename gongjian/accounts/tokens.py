@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from ..db import adopt_row, execute_core, row_columns
 from ..errors import DomainError
 from ..extensions import db
 from .models import ApiToken, User
@@ -50,27 +51,34 @@ class LiveToken(NamedTuple):
 
 @functools.cache
 def _live_token_query() -> sa.Select:
-    # Built when first asked, after every model is mapped. The token itself as two columns:
-    # loading it as an object too would cost every API request as much again.
-    return (sa.select(ApiToken.id, ApiToken.last_used_at, User)
+    # Built when first asked, after every model is mapped. The token as two columns beside
+    # its user's row, read as a plain statement: every API request asks.
+    return (sa.select(ApiToken.id.label("token_id"),
+                      ApiToken.last_used_at.label("token_last_used_at"), *row_columns(User))
             .join(ApiToken.user)
             .where(ApiToken.token_hash == sa.bindparam("token_hash"),
                    ApiToken.revoked_at.is_(None)))
 
 
+_TOUCH = (sa.update(ApiToken.__table__).where(ApiToken.id == sa.bindparam("token_id"))
+          .values(last_used_at=sa.bindparam("now")))
+
+
 def find_api_token(secret: str) -> LiveToken | None:
-    """The live (not revoked) token with this secret, if any, with its user (one query: every
-    API request asks)."""
-    row = db.session.execute(_live_token_query(), {"token_hash": hash_token(secret)}).first()
-    return LiveToken(*row) if row is not None else None
+    """The live (not revoked) token with this secret, if any, with its user (one query)."""
+    row = execute_core(db.session, _live_token_query(),
+                       {"token_hash": hash_token(secret)}).first()
+    if row is None:
+        return None
+    return LiveToken(row.token_id, row.token_last_used_at,
+                     adopt_row(db.session, User, row._mapping))
 
 
 def touch_api_token(token: LiveToken, *, now: datetime) -> bool:
     """Note that the token was used; answers whether anything changed."""
     if token.last_used_at is not None and now - token.last_used_at < TOUCH_INTERVAL:
         return False
-    db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id)
-                       .values(last_used_at=now))
+    execute_core(db.session, _TOUCH, {"token_id": token.id, "now": now})
     return True
 
 

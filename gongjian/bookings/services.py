@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
-from ..db import UTCDateTime, adopt, execute_core
+from ..db import UTCDateTime, adopt, adopt_row, execute_core, row_columns
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
@@ -493,15 +493,17 @@ def insert_new_booking(**values: Any) -> Booking:
 
 @functools.cache
 def _lock_bookable_venue(dialect: str) -> sa.Executable:
-    """Built once per dialect: the venue, if it takes bookings, read under its write lock."""
+    """Built once per dialect: the venue's row, if it takes bookings, read under its write
+    lock, as a plain statement (`adopt_row` makes the object)."""
     bookable = (Venue.id == sa.bindparam("venue_id"), Venue.archived_at.is_(None),
                 Venue.unit_id.in_(sa.select(Unit.id).where(Unit.active)))
     if dialect == "postgresql":
-        return sa.select(Venue).where(*bookable).with_for_update(of=Venue)
+        return (sa.select(*row_columns(Venue)).where(*bookable)
+                .with_for_update(of=Venue.__table__))
     # A no-op write makes the driver open the transaction with BEGIN IMMEDIATE (the database's
     # write lock) and answers the row in the same statement.
-    return (sa.update(Venue).where(*bookable).values(slot_minutes=Venue.slot_minutes)
-            .returning(Venue).execution_options(synchronize_session=False))
+    return (sa.update(Venue.__table__).where(*bookable)
+            .values(slot_minutes=Venue.slot_minutes).returning(*row_columns(Venue)))
 
 
 def lock_venue(venue_id: Any) -> Venue:
@@ -509,15 +511,15 @@ def lock_venue(venue_id: Any) -> Venue:
 
     One round trip: PostgreSQL reads the venue row `FOR UPDATE`; SQLite writes it unchanged,
     which takes the database's write lock. Archived venues and those of deactivated units are
-    `venue_not_found`.
+    `venue_not_found`. The venue is as the lock found it, even one the session held before.
     """
     if not _is_id(venue_id):
         raise DomainError("venue_not_found")
     statement = _lock_bookable_venue(db.session.get_bind().dialect.name)
-    venue = db.session.scalars(statement, {"venue_id": venue_id}).first()
-    if venue is None:
+    row = execute_core(db.session, statement, {"venue_id": venue_id}).first()
+    if row is None:
         raise DomainError("venue_not_found")
-    return venue
+    return adopt_row(db.session, Venue, row._mapping)
 
 
 def create_booking(

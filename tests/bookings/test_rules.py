@@ -27,6 +27,7 @@ from gongjian.bookings.services import (
 )
 from gongjian.errors import DomainError
 from gongjian.extensions import db
+from gongjian.venues.models import Venue
 from gongjian.venues.services import Window, add_closure, archive_venue, set_opening_hours
 
 from ..factories import local
@@ -449,6 +450,22 @@ def test_timing_violations_name_the_setting(app, make, now):
 def test_attendees_between_one_and_the_capacity(app, make, attempt, attendees, expected):
     venue = make.venue(capacity=40)
     assert attempt(venue=venue, start=sat(14), end=sat(15), attendees=attendees) == expected
+
+
+def test_a_booking_is_judged_by_the_venue_as_its_lock_finds_it(app, make, now):
+    """A venue this session read earlier may have changed since: the booking is checked
+    against the row read under the lock, not the stale object."""
+    venue = make.venue(capacity=40)
+    booker = make.user()
+    make.commit()
+    assert venue.capacity == 40  # held by the session, read before the change
+    with db.engine.begin() as other:
+        other.execute(sa.update(Venue.__table__).where(Venue.id == venue.id)
+                      .values(capacity=5))
+    with pytest.raises(DomainError) as refused:
+        create_booking(venue_id=venue.id, booker=booker, start=sat(14), end=sat(15),
+                       title="读书会", attendees=10, now=now)
+    assert (codes(refused.value), venue.capacity) == (["over_capacity"], 5)
 
 
 def test_over_capacity_names_the_capacity(app, make, now):
