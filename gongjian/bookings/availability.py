@@ -14,7 +14,7 @@ from ..extensions import db
 from ..venues.intervals import Interval, covers, local_instant, merge, subtract
 from ..venues.models import Closure, Venue
 from ..venues.services import closure_intervals, opening_windows
-from .models import ACTIVE_STATUSES, Booking
+from .models import Booking
 from .services import LONGEST_BOOKING, busy_intervals
 
 
@@ -43,7 +43,7 @@ def free_venue_ids(candidates: sa.Select, start: datetime, end: datetime) -> lis
     """Of the venues `candidates` selects, those open throughout [start, end) and free then."""
     clashing_booking = sa.select(Booking.id).where(
         Booking.venue_id == Venue.id,
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.start_at < end,
         Booking.start_at > start - LONGEST_BOOKING,
         Booking.end_at > start,
@@ -94,7 +94,7 @@ def venues_in_use(venue_ids: Sequence[int], at: datetime) -> set[int]:
         return set()
     return set(db.session.scalars(sa.select(Booking.venue_id).distinct().where(
         Booking.venue_id.in_(list(venue_ids)),
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.start_at <= at,
         Booking.start_at > at - LONGEST_BOOKING,
         Booking.end_at > at,

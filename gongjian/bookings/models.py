@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User, str_enum
@@ -114,9 +115,17 @@ class Booking(db.Model):
     def unit_id(self) -> int:
         return self.venue.unit_id
 
-    @property
+    @hybrid_property
     def holds_slot(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @holds_slot.inplace.expression
+    @classmethod
+    def _holds_slot_expression(cls) -> sa.ColumnElement[bool]:
+        # The statuses are written into the statement: a bound list is expanded again at every
+        # execution, and the booking path reads with this on every request.
+        return cls.status.in_([sa.literal_column(f"'{status.value}'")
+                               for status in ACTIVE_STATUSES])
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status} {self.start_at}–{self.end_at}>"

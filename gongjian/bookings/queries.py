@@ -18,7 +18,7 @@ from ..accounts.models import Notification
 from ..extensions import db
 from ..venues.intervals import local_instant
 from ..venues.models import Venue
-from .models import ACTIVE_STATUSES, Booking, BookingStatus
+from .models import Booking, BookingStatus
 from .notifications import UNIT_NOTICE_KINDS
 from .visibility import visible_bookings_query
 
@@ -59,7 +59,7 @@ def _with_details(query: sa.Select) -> sa.Select:
 
 
 def _is_upcoming(now: datetime):
-    return sa.and_(Booking.status.in_(ACTIVE_STATUSES), Booking.end_at > now)
+    return sa.and_(Booking.holds_slot, Booking.end_at > now)
 
 
 def upcoming_bookings(*, user, now: datetime) -> list[Booking]:

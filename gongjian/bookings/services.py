@@ -180,7 +180,7 @@ def _active_count_query(owner: str, own_series: bool) -> sa.Select:
     query = sa.select(sa.func.count(sa.distinct(one_per_series))).where(
         getattr(Booking, owner) == sa.bindparam("owner"),
         Booking.venue_id == sa.bindparam("venue_id"),
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.end_at > sa.bindparam("now"),
     )
     if own_series:
@@ -201,7 +201,7 @@ def _active_count(owner: str, value: int, venue_id: int, now: datetime,
 def _busy_query(excluding: bool) -> sa.Select:
     query = sa.select(Booking.start_at, Booking.end_at).where(
         Booking.venue_id == sa.bindparam("venue_id"),
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.start_at < sa.bindparam("end"),
         # Bookings never last over a day: this bound keeps the index scan short.
         Booking.start_at > sa.bindparam("earliest_start"),
@@ -801,7 +801,7 @@ def bookings_hit_by(venue: Venue, start: datetime, end: datetime | None,
     """Slot-holding bookings that a closure of [start, end) would cancel (not yet ended)."""
     query = sa.select(Booking).where(
         Booking.venue_id == venue.id,
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.end_at > max(start, now),
     ).order_by(Booking.start_at)
     if end is not None:
@@ -831,7 +831,7 @@ def bookings_outside_opening_hours(venue: Venue, now: datetime) -> list[Booking]
     the hours editor names them so a manager can decide."""
     upcoming = db.session.scalars(sa.select(Booking).where(
         Booking.venue_id == venue.id,
-        Booking.status.in_(ACTIVE_STATUSES),
+        Booking.holds_slot,
         Booking.end_at > now,
     ).order_by(Booking.start_at))
     weekly = weekly_windows(venue)

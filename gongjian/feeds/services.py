@@ -34,7 +34,7 @@ from .. import clock
 from ..accounts.models import FeedToken, Membership, Unit, User
 from ..accounts.services import can_manage_unit, is_member
 from ..audit import AuditEvent
-from ..bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from ..bookings.models import Booking, BookingStatus
 from ..extensions import db
 from ..venues.models import Venue
 from .i18n import gettext as _
@@ -343,7 +343,7 @@ def venue_feed(venue: Venue, *, now: datetime, links: Links, locale: str) -> Fee
         key=f"venue:{venue.id}:{locale}:{venue.name}:{venue.address}:{venue.floor}:"
             f"{venue.timezone}:{unit.name}:{unit.address}",
         conditions=lambda: (sa.and_(Booking.venue_id == venue.id, _overlapping(now)),
-                            Booking.status.in_(ACTIVE_STATUSES)),
+                            Booking.holds_slot),
         info=CalendarInfo(name=_in(locale, "%(venue)s · booked times", venue=venue.name),
                           timezone=venue.timezone, view=View.PUBLIC, links=links,
                           locale=locale),

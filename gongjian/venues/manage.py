@@ -40,7 +40,7 @@ from wtforms import Field
 
 from ..accounts.models import Unit
 from ..accounts.services import can_manage_unit, managed_unit_ids
-from ..bookings.models import ACTIVE_STATUSES, Booking
+from ..bookings.models import Booking
 from ..clock import now
 from ..errors import DomainError, InvalidInput, NotFound
 from ..extensions import db
@@ -283,7 +283,7 @@ def archive(venue_id: int):
 def _upcoming_bookings(venue: Venue) -> int:
     """How many slot-holding bookings of the venue have not ended (the archive page warns)."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Booking).where(
-        Booking.venue_id == venue.id, Booking.status.in_(ACTIVE_STATUSES),
+        Booking.venue_id == venue.id, Booking.holds_slot,
         Booking.end_at > now())) or 0
 
 
