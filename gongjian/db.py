@@ -1,5 +1,6 @@
 """Declarative base, the UTC instant column type, SQLite's settings, PostgreSQL connections that
-keep their prepared statements, objects written by plain statements, and concurrent reads."""
+keep their prepared statements, objects of rows read or written by plain statements, and
+concurrent reads."""
 
 from __future__ import annotations
 
@@ -181,14 +182,6 @@ def execute_core(session, statement: sa.Executable, params: dict | None = None) 
     return session.connection().execute(statement, params)
 
 
-def adopt(session, instance):
-    """Give the session an object whose row a plain statement has just written, as if it had
-    been loaded: every column attribute must be set (one left unset would be read again)."""
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
-
-
 @functools.cache
 def row_columns(model: type) -> tuple[sa.Label, ...]:
     """Every column of `model`'s table, labelled with its attribute's name: what a plain
@@ -197,13 +190,14 @@ def row_columns(model: type) -> tuple[sa.Label, ...]:
 
 
 def adopt_row(session, model: type, row: Mapping):
-    """The session's object for a row a plain statement has just read (`row_columns`), as if
-    the session had loaded it. An object the session already holds is brought up to date
-    with the row, as a query with `populate_existing` would.
+    """The session's object for a row a plain statement has just read (`row_columns`) or
+    written (every column's value), as if the session had loaded it. An object the session
+    already holds is brought up to date with the row, as a query with `populate_existing`
+    would.
 
     A hot path that reads its one row by hand skips the ORM's work per statement: SQLite's
     venue lock (an UPDATE … RETURNING) takes half the time it took through the ORM."""
-    keys = _column_keys(model)
+    keys = [column.name for column in row_columns(model)]
     mapper = sa.inspect(model)
     held = session.identity_map.get(mapper.identity_key_from_primary_key(
         [row[key] for key in _primary_keys(model)]))
@@ -213,12 +207,9 @@ def adopt_row(session, model: type, row: Mapping):
         return held
     instance = mapper.class_manager.new_instance()
     instance_state(instance).dict.update((key, row[key]) for key in keys)
-    return adopt(session, instance)
-
-
-@functools.cache
-def _column_keys(model: type) -> tuple[str, ...]:
-    return tuple(prop.key for prop in sa.inspect(model).column_attrs)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 @functools.cache

@@ -21,7 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import audit
 from ..accounts.models import Membership, Organization, Unit, User
 from ..accounts.services import can_manage_unit
-from ..db import UTCDateTime, adopt, adopt_row, execute_core, row_columns
+from ..db import UTCDateTime, adopt_row, execute_core, row_columns
 from ..errors import DomainError, InvalidInput, NotAllowed, NotFound, Violation
 from ..extensions import db
 from ..metrics import count_booking
@@ -488,7 +488,7 @@ def insert_new_booking(**values: Any) -> Booking:
     row = {**NEW_BOOKING, **values}
     with _database_backstops():
         booking_id = execute_core(db.session, _INSERT_BOOKING, row).scalar_one()
-    return adopt(db.session, Booking(id=booking_id, **row))
+    return adopt_row(db.session, Booking, {"id": booking_id, **row})
 
 
 @functools.cache
