@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -25,6 +26,24 @@ URL = os.environ.get("FLOOR_DATABASE_URL") or os.environ["GONGJIAN_DATABASE_URL"
 POSTGRES = URL.startswith("postgresql")
 app = Flask(__name__)
 _local = threading.local()
+
+# The statements, with named parameters (sqlite3's and SQLAlchemy's `:name`; psycopg's
+# `%(name)s` is made of them). bench/stack_floor.py runs the same ones through SQLAlchemy.
+TOKEN = ("SELECT user_id FROM api_tokens WHERE token_hash = :token_hash "
+         "AND revoked_at IS NULL")
+LOCK_POSTGRES = "SELECT id FROM venues WHERE id = :venue_id FOR UPDATE"
+# On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+FIND_VENUE = "SELECT id FROM venues WHERE id = :venue_id"
+CLASH = ("SELECT 1 FROM bookings WHERE venue_id = :venue_id AND status IN "
+         "('pending', 'confirmed') AND start_at < :end AND end_at > :start LIMIT 1")
+INSERT = ("INSERT INTO bookings (venue_id, booker_id, title, attendees, start_at, end_at, "
+          "status, created_at, updated_at, late_cancellation, reason, rating_comment, "
+          "revision, reminders_sent) VALUES (:venue_id, :booker_id, :title, :attendees, "
+          ":start, :end, 'confirmed', :now, :now, false, '', '', 0, '[]') RETURNING id")
+
+
+def for_psycopg(statement: str) -> str:
+    return re.sub(r":(\w+)", r"%(\1)s", statement)
 
 
 def connection():
@@ -57,65 +76,66 @@ def _sqlite_time(value: datetime) -> str:
     return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-@app.post("/book")
-def book():
+def read_booking() -> tuple[dict, str] | None:
+    """The request's booking as the statements' parameters, and its token's hash; None when
+    it cannot be read."""
     body = request.get_json(silent=True) or {}
     secret = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     try:
-        venue_id = int(body["venue_id"])
         start, end = _instant(body["start"]), _instant(body["end"])
-        title, attendees = str(body["title"])[:200], int(body["attendees"])
+        values = {"venue_id": int(body["venue_id"]), "title": str(body["title"])[:200],
+                  "attendees": int(body["attendees"])}
     except (KeyError, TypeError, ValueError):
-        return jsonify({"error": "invalid"}), 422
+        return None
     if end <= start:
-        return jsonify({"error": "invalid"}), 422
-    token_hash = hashlib.sha256(secret.encode()).hexdigest()
+        return None
     now = datetime.now(UTC)
+    if not POSTGRES:
+        start, end, now = _sqlite_time(start), _sqlite_time(end), _sqlite_time(now)
+    values.update(start=start, end=end, now=now)
+    return values, hashlib.sha256(secret.encode()).hexdigest()
+
+
+INVALID = {"error": "invalid"}, 422
+UNAUTHORIZED = {"error": "unauthorized"}, 401
+NOT_FOUND = {"error": "venue_not_found"}, 404
+CONFLICT = {"error": "conflict"}, 409
+PG_TOKEN, PG_LOCK, PG_CLASH, PG_INSERT = map(for_psycopg, (TOKEN, LOCK_POSTGRES, CLASH, INSERT))
+
+
+@app.post("/book")
+def book():
+    request_booking = read_booking()
+    if request_booking is None:
+        return INVALID
+    values, token_hash = request_booking
     conn = connection()
     if POSTGRES:
         with conn.transaction():
-            user = conn.execute("SELECT user_id FROM api_tokens WHERE token_hash = %s "
-                                "AND revoked_at IS NULL", (token_hash,)).fetchone()
+            user = conn.execute(PG_TOKEN, {"token_hash": token_hash}).fetchone()
             if user is None:
-                return jsonify({"error": "unauthorized"}), 401
-            if conn.execute("SELECT id FROM venues WHERE id = %s FOR UPDATE",
-                            (venue_id,)).fetchone() is None:
-                return jsonify({"error": "venue_not_found"}), 404
-            if conn.execute("SELECT 1 FROM bookings WHERE venue_id = %s AND status IN "
-                            "('pending', 'confirmed') AND start_at < %s AND end_at > %s LIMIT 1",
-                            (venue_id, end, start)).fetchone():
-                return jsonify({"error": "conflict"}), 409
-            booking_id = conn.execute(
-                "INSERT INTO bookings (venue_id, booker_id, title, attendees, start_at, end_at, "
-                "status, created_at, updated_at, late_cancellation, reason, rating_comment, "
-                "revision, reminders_sent) VALUES (%s, %s, %s, %s, %s, %s, 'confirmed', %s, %s, "
-                "false, '', '', 0, '[]') RETURNING id",
-                (venue_id, user[0], title, attendees, start, end, now, now)).fetchone()[0]
+                return UNAUTHORIZED
+            if conn.execute(PG_LOCK, values).fetchone() is None:
+                return NOT_FOUND
+            if conn.execute(PG_CLASH, values).fetchone():
+                return CONFLICT
+            booking_id = conn.execute(PG_INSERT, {**values, "booker_id": user[0]}).fetchone()[0]
         return jsonify({"id": booking_id}), 201
     conn.execute("BEGIN IMMEDIATE")
     try:
-        user = conn.execute("SELECT user_id FROM api_tokens WHERE token_hash = ? "
-                            "AND revoked_at IS NULL", (token_hash,)).fetchone()
+        user = conn.execute(TOKEN, {"token_hash": token_hash}).fetchone()
         if user is None:
             conn.execute("ROLLBACK")
-            return jsonify({"error": "unauthorized"}), 401
-        if conn.execute("SELECT id FROM venues WHERE id = ?", (venue_id,)).fetchone() is None:
+            return UNAUTHORIZED
+        if conn.execute(FIND_VENUE, values).fetchone() is None:
             conn.execute("ROLLBACK")
-            return jsonify({"error": "venue_not_found"}), 404
-        s, e = _sqlite_time(start), _sqlite_time(end)
-        if conn.execute("SELECT 1 FROM bookings WHERE venue_id = ? AND status IN "
-                        "('pending', 'confirmed') AND start_at < ? AND end_at > ? LIMIT 1",
-                        (venue_id, e, s)).fetchone():
+            return NOT_FOUND
+        if conn.execute(CLASH, values).fetchone():
             conn.execute("ROLLBACK")
-            return jsonify({"error": "conflict"}), 409
-        cursor = conn.execute(
-            "INSERT INTO bookings (venue_id, booker_id, title, attendees, start_at, end_at, "
-            "status, created_at, updated_at, late_cancellation, reason, rating_comment, "
-            "revision, reminders_sent) VALUES (?, ?, ?, ?, ?, ?, 'confirmed', ?, ?, 0, '', '', "
-            "0, '[]')", (venue_id, user[0], title, attendees, s, e, _sqlite_time(now),
-                         _sqlite_time(now)))
+            return CONFLICT
+        booking_id = conn.execute(INSERT, {**values, "booker_id": user[0]}).fetchone()[0]
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return jsonify({"id": cursor.lastrowid}), 201
+    return jsonify({"id": booking_id}), 201
