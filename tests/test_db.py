@@ -23,3 +23,17 @@ def test_adopt_row_makes_the_object_or_brings_the_held_one_up_to_date(app, make)
     again = adopt_row(db.session, User, db.session.execute(statement).one()._mapping)
     assert (again is adopted, adopted.name, db.session.is_modified(adopted)) == (
         True, "李四", False)
+
+
+def test_a_postgresql_cursor_describes_the_result_it_was_asked_about(postgres_app):
+    with postgres_app.app_context():
+        cursor = db.session.connection().connection.driver_connection.cursor()
+        cursor.execute("SELECT 1 AS id, 'x'::text AS name, now() AS at")
+        first = cursor.description
+        cursor.execute("SELECT 2 AS other")
+        second = cursor.description
+        cursor.execute("SET LOCAL work_mem = '8MB'")
+        described = ([(c.name, c.type_code) for c in first], [c.name for c in second],
+                     len(first), cursor.description)
+        db.session.rollback()
+    assert described == ([("id", 23), ("name", 25), ("at", 1184)], ["other"], 3, None)
