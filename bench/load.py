@@ -353,6 +353,9 @@ def cpu_spent(before: dict, after: dict, client_cpu: float) -> dict[str, float]:
     for reading, sign in ((after, 1), (before, -1)):
         for kind, seconds in reading.values():
             spent[kind] = spent.get(kind, 0.0) + sign * seconds
+    # An idle kind (PostgreSQL's processes on the SQLite run) can come out a tick below
+    # nothing when one of them ends: count that as nothing.
+    spent = {kind: max(seconds, 0.0) for kind, seconds in spent.items()}
     spent["load clients"] = client_cpu
     return spent
 

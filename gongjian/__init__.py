@@ -13,7 +13,7 @@ from .config import load_config
 from .db import (
     end_sessions_quietly,
     engine_options,
-    keep_prepared_statements,
+    lean_postgresql_connections,
     ping_idle_connections,
 )
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -55,7 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             ping_idle_connections(db.engine)
-            keep_prepared_statements(db.engine)
+            lean_postgresql_connections(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,

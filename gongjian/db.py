@@ -1,6 +1,6 @@
 """Declarative base, the UTC instant column type, SQLite's settings, PostgreSQL connections that
-keep their prepared statements, objects of rows read or written by plain statements, and
-concurrent reads."""
+keep their prepared statements and describe results only when asked, objects of rows read or
+written by plain statements, and concurrent reads."""
 
 from __future__ import annotations
 
@@ -212,8 +212,9 @@ class _Columns(Sequence):
         return self._columns[index]
 
 
-def keep_prepared_statements(engine: Engine) -> None:
-    """Connect to PostgreSQL through KeepPreparedConnection, with DescribeWhenAskedCursor."""
+def lean_postgresql_connections(engine: Engine) -> None:
+    """Connect to PostgreSQL through KeepPreparedConnection, whose cursors are
+    DescribeWhenAskedCursor: the driver's work that SQLAlchemy has no use for, left undone."""
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):
