@@ -462,13 +462,13 @@ def compare_with_floor(name: str, url: str, plan: dict, args, work: Path, ours: 
     on a database emptied of bookings."""
     turn = args.duration / args.rounds
     label = SIDES[mode]
-    sides = {mode: (ours, label), "floor": (floor, "floor")}
+    sides = {mode: ours, "floor": floor}
     records: dict[str, list[dict]] = {side: [] for side in sides}
     cpu: dict[str, dict[str, float]] = {side: {} for side in sides}
     checks: dict[str, list[dict]] = {side: [] for side in sides}
     for number in range(1, args.rounds + 1):
         rates = {}
-        for side, (port, _) in sides.items():
+        for side, port in sides.items():
             empty_bookings(url)
             got = drive(port, plan, args.clients, turn, side, work, cpu=cpu[side])
             checks[side].append(check_database(url, [r["id"] for r in got if "id" in r]))
@@ -477,8 +477,8 @@ def compare_with_floor(name: str, url: str, plan: dict, args, work: Path, ours: 
         print(f"    round {number}: {label} {rates[mode]:.0f}/s, floor {rates['floor']:.0f}/s, "
               f"ratio {rates[mode] / rates['floor']:.2f}×")
     results: dict = {}
-    for side, (_, side_label) in sides.items():
-        results[side] = summarize(f"{name} booking only ({side_label}), {args.rounds} turns "
+    for side in sides:
+        results[side] = summarize(f"{name} booking only ({SIDES[side]}), {args.rounds} turns "
                                   f"of {turn:.0f} s", records[side], args.duration)
         report_cpu(cpu[side], len(records[side]))
         results[side + "_check"] = {figure: sum(check[figure] for check in checks[side])
